@@ -1,0 +1,11 @@
+"""Chat over a folder of articles: ingest, hybrid search and cited answers, offline."""
+
+from .assistant import Assistant
+from .config import Settings
+from .errors import AssistantError, ModelMismatchError, StoreError
+from .types import Answer, Article, ArticleInfo, Chunk, Citation, Hit, IngestReport
+
+__all__ = [
+    "Answer", "Article", "ArticleInfo", "Assistant", "AssistantError", "Chunk", "Citation", "Hit",
+    "IngestReport", "ModelMismatchError", "Settings", "StoreError",
+]

@@ -1,0 +1,5 @@
+import sys
+
+from .cli import ask_main
+
+sys.exit(ask_main())

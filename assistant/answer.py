@@ -1,0 +1,158 @@
+"""Cited answers without an LLM: pick the sentences and list items of the top passages that
+best answer the question, keep them grouped by passage, and end every one with its [n]."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embeddings import Embedder
+from .keyword import tokenize
+from .types import Answer, Citation, Hit
+
+_LIST_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
+MAX_UNIT_CHARS = 600
+SNIPPET_CHARS = 700
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence or list item of a passage, located by character offsets in the chunk text."""
+
+    passage: int
+    start: int
+    end: int
+    text: str
+    is_item: bool
+
+
+def split_units(text: str, passage: int = 0) -> list[Unit]:
+    """Sentences and list items of a text; each unit's text is text[start:end]."""
+    units: list[Unit] = []
+    offset = 0
+    for line in text.split("\n"):
+        line_start = offset
+        offset += len(line) + 1
+        if not line.strip():
+            continue
+        marker = _LIST_MARKER.match(line)
+        body_start = line_start + (marker.end() if marker else len(line) - len(line.lstrip()))
+        body = text[body_start : line_start + len(line)].rstrip()
+        if marker:
+            pieces = [(0, len(body))]
+        else:
+            pieces, pos = [], 0
+            for m in _SENTENCE_END.finditer(body):
+                pieces.append((pos, m.start() + len(m.group(0).rstrip())))
+                pos = m.end()
+            pieces.append((pos, len(body)))
+        for a, b in pieces:
+            piece = body[a:b].strip()
+            if len(piece.split()) < 3:
+                continue
+            start = body_start + a + (len(body[a:b]) - len(body[a:b].lstrip()))
+            if len(piece) > MAX_UNIT_CHARS:
+                piece = piece[:MAX_UNIT_CHARS].rsplit(" ", 1)[0]
+            units.append(Unit(passage, start, start + len(piece), piece, bool(marker)))
+    return units
+
+
+class ExtractiveAnswerer:
+    def __init__(self, embedder: Embedder, passages: int = 3, sentences: int = 5, per_passage: int = 3):
+        self.embedder = embedder
+        self.passages = passages
+        self.sentences = sentences
+        self.per_passage = per_passage
+
+    def answer(self, question: str, hits: list[Hit], query_vector: np.ndarray) -> Answer:
+        top = hits[: self.passages]
+        units = [u for i, h in enumerate(top) for u in split_units(h.text, i)]
+        if not units:
+            return not_covered(question, hits)
+        scores = self._score(question, query_vector, units, top)
+        chosen = self._select(units, scores)
+        return compose(question, top, chosen, hits)
+
+    def _score(self, question: str, qv: np.ndarray, units: list[Unit], hits: list[Hit]) -> np.ndarray:
+        vecs = self.embedder.embed_documents([f"{hits[u.passage].title}: {u.text}" for u in units])
+        dense = vecs @ qv
+        q_terms = set(tokenize([question])[0])
+        lexical = np.array(
+            [len(q_terms & set(tokenize([u.text])[0])) / len(q_terms) if q_terms else 0.0 for u in units]
+        )
+        prior = np.array([0.04 * (self.passages - u.passage) for u in units])  # trust the ranking a little
+        return dense + 0.25 * lexical + prior
+
+    def _select(self, units: list[Unit], scores: np.ndarray) -> list[Unit]:
+        order = np.argsort(-scores, kind="stable")
+        best = float(scores[order[0]])
+        chosen: list[Unit] = []
+        per: dict[int, int] = {}
+        for i in order:
+            u = units[int(i)]
+            if len(chosen) >= self.sentences or scores[i] < best - 0.15:
+                break
+            if per.get(u.passage, 0) >= self.per_passage:
+                continue
+            per[u.passage] = per.get(u.passage, 0) + 1
+            chosen.append(u)
+        return chosen
+
+
+def compose(question: str, top: list[Hit], chosen: list[Unit], hits: list[Hit]) -> Answer:
+    """Markdown grouped by passage (in rank order), units in document order, each ending in [n]."""
+    by_passage: dict[int, list[Unit]] = {}
+    for u in chosen:
+        by_passage.setdefault(u.passage, []).append(u)
+    blocks: list[str] = []
+    citations: list[Citation] = []
+    for p in sorted(by_passage):
+        units = sorted(by_passage[p], key=lambda u: u.start)
+        n = len(citations) + 1
+        h = top[p]
+        citations.append(
+            Citation(
+                n=n, source=h.source, title=h.title, section=h.section, snippet=_snippet(h.text, units),
+                url=h.url, score=h.score, root=h.root, position=h.position,
+            )
+        )
+        if all(u.is_item for u in units):
+            blocks.append("\n".join(f"- {u.text} [{n}]" for u in units))
+        else:
+            blocks.append(" ".join(f"{u.text} [{n}]" for u in units))
+    return Answer(question=question, text="\n\n".join(blocks), citations=citations, covered=True, hits=hits)
+
+
+def not_covered(question: str, hits: list[Hit], limit: int = 3) -> Answer:
+    seen: set[tuple[str, str]] = set()
+    closest: list[Hit] = []
+    for h in hits:
+        if (h.root, h.source) not in seen:
+            seen.add((h.root, h.source))
+            closest.append(h)
+        if len(closest) >= limit:
+            break
+    if closest:
+        names = "; ".join(f"*{h.title}*" for h in closest)
+        text = f"The articles here do not cover this question. The closest articles are: {names}."
+    else:
+        text = "The articles here do not cover this question (no articles have been ingested yet)."
+    citations = [
+        Citation(
+            n=i + 1, source=h.source, title=h.title, section=h.section, snippet=h.text[:300], url=h.url,
+            score=h.score, root=h.root, position=h.position,
+        )
+        for i, h in enumerate(closest)
+    ]
+    return Answer(question=question, text=text, citations=citations, covered=False, hits=hits)
+
+
+def _snippet(text: str, units: list[Unit]) -> str:
+    start, end = units[0].start, max(u.end for u in units)
+    if end - start <= SNIPPET_CHARS:
+        return text[start:end]
+    return " … ".join(u.text for u in units)
+

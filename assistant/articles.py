@@ -1,0 +1,335 @@
+"""Read article files (.txt, .md, .html) and clean them into an `Article`: title, sections, url.
+
+Pure functions: no store, no model. Every failure is an `ArticleError` whose message is the
+reason shown to the user; nothing else escapes `read_article`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import charset_normalizer
+import frontmatter
+import yaml
+from bs4 import BeautifulSoup
+from markdown_it import MarkdownIt
+
+from .errors import ArticleError
+from .types import Article, Section
+
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+PARSER_VERSION = "1"
+
+_NAV_LINE = re.compile(r"^\s*(<<|>>)\s*:")
+_SOURCE_LINE = re.compile(r"^\s*Source:\s*(\S+)\s*$", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*•])\s+")
+_TOPIC_LINE = re.compile(r"^(?P<topic>[^:\n]{2,150}?)(?:\s*\((?P<question>[^()]{3,200})\))?\s*:\s+(?P<body>\S.*)$", re.S)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TEASER_END = re.compile(r"(\.\.\.|…)\s*$")
+
+
+def read_article(path: Path, root: Path) -> Article:
+    """Parse one file into an Article. Raises ArticleError with the reason on any problem."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ArticleError(f"file is too large ({size / 1e6:.1f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"cannot read file: {exc.strerror or exc}") from exc
+    source = path.relative_to(root).as_posix()
+    return parse_article(data, source=source, root=str(root))
+
+
+def parse_article(data: bytes, source: str, root: str = "") -> Article:
+    """Parse the bytes of an article named `source` (its extension picks the format)."""
+    ext = Path(source).suffix.lower()
+    if ext not in SUPPORTED_EXTENSIONS:
+        raise ArticleError(f"unsupported file type {ext or '(none)'!r}")
+    text = decode(data)
+    try:
+        if ext in (".md", ".markdown"):
+            title, url, sections = _parse_markdown(text)
+        elif ext in (".html", ".htm"):
+            title, url, sections = _parse_html(text)
+        else:
+            title, url, sections = _parse_text(text)
+    except RecursionError as exc:
+        raise ArticleError("document is nested too deeply to parse") from exc
+    sections = tuple(s for s in sections if s.text.strip())
+    if not sections:
+        raise ArticleError("no article text found after cleaning")
+    title = _one_line(title) or _title_from_name(source)
+    return Article(
+        root=root,
+        source=source,
+        title=title,
+        sections=sections,
+        url=url,
+        content_hash=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def decode(data: bytes) -> str:
+    """Bytes -> clean str with LF line endings. Raises ArticleError for empty or binary data."""
+    if not data.strip():
+        raise ArticleError("file is empty")
+    text: str | None = None
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ArticleError(f"invalid {codec} text: {exc.reason}") from exc
+            break
+    if text is None:
+        if b"\x00" in data[:8192]:
+            raise ArticleError("binary file (contains NUL bytes), not text")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            best = charset_normalizer.from_bytes(data[:1_000_000]).best()
+            if best is None or best.encoding is None or best.chaos > 0.2:
+                raise ArticleError("not valid UTF-8 text and no other text encoding fits") from None
+            text = data.decode(best.encoding, errors="replace")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(_CONTROL.findall(text[:100_000])) > 0.05 * min(len(text), 100_000):
+        raise ArticleError("binary file (mostly control characters), not text")
+    text = _CONTROL.sub("", text).replace("\u00a0", " ")
+    if not text.strip():
+        raise ArticleError("file has no text")
+    return text
+
+
+# --- plain text (including raw pages scraped from a health site) --------------------------
+
+
+def _parse_text(text: str) -> tuple[str, str | None, list[Section]]:
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    lines, url = _take_source_line(lines)
+    lines = _drop_site_boilerplate(lines)
+    paragraphs = _paragraphs(lines)
+    if not paragraphs:
+        return "", url, []
+
+    title = ""
+    first = paragraphs[0]
+    if len(first) == 1 and _looks_like_title(first[0]):
+        title = first[0].strip()
+        key = _title_key(title)
+        paragraphs = paragraphs[1:]
+        while paragraphs and len(paragraphs[0]) == 1 and _title_key(paragraphs[0][0]) == key:
+            paragraphs = paragraphs[1:]
+    elif m := _TOPIC_LINE.match(" ".join(first).strip()):
+        # "Topic: body ..." or "Topic (Question?): body ..." (one long line)
+        title = m["topic"].strip()
+        heading = (m["question"] or "").strip()
+        body = m["body"].strip()
+        rest = ["\n".join(p) for p in paragraphs[1:]]
+        return title, url, [Section(heading, "\n\n".join([body, *rest]))]
+
+    sections: list[Section] = []
+    heading, body, pending = "", [], ""
+    for i, para in enumerate(paragraphs):
+        nxt = paragraphs[i + 1] if i + 1 < len(paragraphs) else None
+        if len(para) == 1 and nxt is not None and _looks_like_heading(para[0]):
+            if body:
+                sections.append(Section(heading, "\n\n".join(body)))
+                body, pending = [], ""
+            elif heading:
+                # a heading with no body of its own introduces the next one ("Kinds" > "Night cramps")
+                pending = heading
+            heading = f"{pending} › {para[0].strip()}" if pending else para[0].strip()
+            continue
+        body.append("\n".join(p.strip() for p in para))
+    if body:
+        sections.append(Section(heading, "\n\n".join(body)))
+    return title, url, sections
+
+
+def _take_source_line(lines: list[str]) -> tuple[list[str], str | None]:
+    """A trailing `Source: <url>` line becomes the article's url (`#` means none)."""
+    idx = len(lines) - 1
+    while idx >= 0 and not lines[idx].strip():
+        idx -= 1
+    if idx >= 0 and (m := _SOURCE_LINE.match(lines[idx])):
+        value = m[1]
+        url = value if re.match(r"^https?://", value, re.I) else None
+        return lines[:idx], url
+    return lines, None
+
+
+def _drop_site_boilerplate(lines: list[str]) -> list[str]:
+    """Cut the site navigation (`<<:` / `>>:` lines) and the trailing Recommend block."""
+    for i, line in enumerate(lines):
+        if _NAV_LINE.match(line):
+            return lines[:i]
+    for i, line in enumerate(lines):
+        if line.strip().lower() in ("recommend", "recommended", "related articles", "you may also like"):
+            tail = [ln for ln in lines[i + 1 :] if ln.strip()]
+            if tail and sum(bool(_TEASER_END.search(ln)) for ln in tail) >= max(1, len(tail) // 3):
+                return lines[:i]
+    return lines
+
+
+def _paragraphs(lines: list[str]) -> list[list[str]]:
+    paragraphs: list[list[str]] = []
+    current: list[str] = []
+    for line in lines:
+        if line.strip():
+            current.append(line)
+        elif current:
+            paragraphs.append(current)
+            current = []
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def _title_key(line: str) -> str:
+    return re.sub(r"[\W_]+", " ", line).strip().lower()
+
+
+def _looks_like_title(line: str) -> bool:
+    s = line.strip()
+    return 0 < len(s) <= 150 and len(s.split()) <= 20 and not s.endswith((".", ",", ";", ":")) and not _LIST_ITEM.match(s)
+
+
+def _looks_like_heading(line: str) -> bool:
+    s = line.strip()
+    return (
+        0 < len(s) <= 90
+        and len(s.split()) <= 14
+        and not s.endswith((".", ",", ";", ":", "..."))
+        and not _LIST_ITEM.match(s)
+        and (s[0].isupper() or s[0].isdigit())
+    )
+
+
+# --- Markdown ----------------------------------------------------------------------------
+
+_md = MarkdownIt("commonmark")
+
+
+def _parse_markdown(text: str) -> tuple[str, str | None, list[Section]]:
+    meta: dict[str, object] = {}
+    body = text
+    if text.lstrip().startswith("---"):
+        try:
+            post = frontmatter.loads(text)
+            meta, body = dict(post.metadata), post.content
+        except (yaml.YAMLError, ValueError, TypeError):
+            # broken front matter: drop the block if it is closed, keep the text
+            m = re.match(r"^\s*---\n.*?\n---\s*\n", text, re.S)
+            body = text[m.end() :] if m else text
+    title = _meta_str(meta.get("title"))
+    url = _meta_str(meta.get("url")) or None
+
+    lines = body.split("\n")
+    headings: list[tuple[int, int, int, str]] = []  # (start line, end line, level, text)
+    tokens = _md.parse(body)
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.map:
+            inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
+            headings.append((tok.map[0], tok.map[1], int(tok.tag[1]), inline.strip()))
+
+    sections: list[Section] = []
+    stack: dict[int, str] = {}
+    heading = ""
+    cursor = 0
+    for start, end, level, htext in headings:
+        chunk = "\n".join(lines[cursor:start]).strip()
+        if chunk:
+            sections.append(Section(heading, _clean_block(chunk)))
+        cursor = end
+        if level == 1 and not title:
+            title = htext
+        if level == 1 and _title_key(htext) == _title_key(title):
+            heading = ""
+            stack.clear()
+            continue
+        stack = {lv: t for lv, t in stack.items() if lv < level}
+        stack[level] = htext
+        heading = " › ".join(stack[lv] for lv in sorted(stack) if lv > 1 or len(stack) == 1)
+    tail = "\n".join(lines[cursor:]).strip()
+    if tail:
+        sections.append(Section(heading, _clean_block(tail)))
+    return title, url, sections
+
+
+def _meta_str(value: object) -> str:
+    return str(value).strip() if isinstance(value, str | int | float) else ""
+
+
+def _clean_block(text: str) -> str:
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+# --- HTML --------------------------------------------------------------------------------
+
+_DROP_TAGS = ("script", "style", "nav", "footer", "aside", "noscript", "form", "iframe", "template", "svg", "button")
+_BLOCK_TAGS = ("p", "li", "pre", "blockquote", "dt", "dd", "td", "th", "figcaption")
+
+
+def _parse_html(text: str) -> tuple[str, str | None, list[Section]]:
+    soup = BeautifulSoup(text, "lxml")
+    title = ""
+    if (h1 := soup.find("h1")) is not None:
+        title = h1.get_text(" ", strip=True)
+    if not title and soup.title is not None:
+        title = soup.title.get_text(" ", strip=True)
+    url = None
+    canonical = soup.find("link", rel="canonical")
+    if canonical is not None and str(canonical.get("href", "")).startswith(("http://", "https://")):
+        url = str(canonical["href"])
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for header in soup.find_all("header"):
+        if header.find(["h1", "h2", "h3"]) is None:
+            header.decompose()
+    body = soup.body or soup
+
+    sections: list[Section] = []
+    heading, parts = "", []
+    h2 = ""
+    for el in body.find_all(["h1", "h2", "h3", "h4", *_BLOCK_TAGS]):
+        if el.find_parent(_BLOCK_TAGS) is not None:
+            continue  # text already taken with its enclosing block
+        content = el.get_text(" ", strip=True)
+        if not content:
+            continue
+        if el.name in ("h1", "h2", "h3", "h4"):
+            if parts:
+                sections.append(Section(heading, "\n".join(parts)))
+                parts = []
+            if el.name == "h1":
+                heading, h2 = ("" if _title_key(content) == _title_key(title) else content), ""
+            elif el.name == "h2":
+                heading = h2 = content
+            else:
+                heading = f"{h2} › {content}" if h2 else content
+            continue
+        parts.append(f"- {content}" if el.name == "li" else content)
+    if parts:
+        sections.append(Section(heading, "\n".join(parts)))
+    if not sections:
+        loose = body.get_text("\n", strip=True)
+        if loose:
+            sections.append(Section("", loose))
+    return title, url, sections
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()[:200]
+
+
+def _title_from_name(source: str) -> str:
+    stem = Path(source).stem
+    return re.sub(r"[-_]+", " ", stem).strip().capitalize() or source

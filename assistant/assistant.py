@@ -1,0 +1,293 @@
+"""The public object: `Assistant.open(store)`, then `ingest`, `search`, `ask`."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import filelock
+
+from .answer import ExtractiveAnswerer, not_covered
+from .chunking import Chunker
+from .config import Settings
+from .embeddings import Embedder, load_embedder
+from .errors import AssistantError, ModelMismatchError, QuestionError, StoreError
+from .keyword import KeywordIndex, index_text
+from .manifest import Manifest
+from .questions import clean_question
+from .retrieval import Retriever
+from .store import VectorStore
+from .sync import Syncer, resolve_folder, timed
+from .types import Answer, ArticleInfo, Chunk, Hit, IngestReport
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int], None]
+
+
+class Assistant:
+    """A store of embedded articles that answers questions with citations.
+
+    Safe to share between threads for `search` and `ask`; `ingest` is serialised per store by
+    an OS-level lock (another process's ingest is picked up on the next query).
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder, vectors: VectorStore, manifest: Manifest, llm=None):
+        self.settings = settings
+        self.embedder = embedder
+        self.vectors = vectors
+        self.manifest = manifest
+        self.llm = llm
+        self.chunker = Chunker(embedder.count_tokens, embedder.max_tokens, settings.chunk_tokens, settings.chunk_overlap)
+        self._keyword = KeywordIndex([], None, -1)
+        self._refresh_lock = threading.RLock()
+        self._ingest_lock = threading.Lock()
+        self.retriever = Retriever(settings, embedder, vectors, manifest, lambda: self._keyword)
+        self.answerer = ExtractiveAnswerer(embedder, settings.answer_passages, settings.answer_sentences)
+        self._check_model()
+        self._refresh()
+
+    # --- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        store: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        vector_store: VectorStore | None = None,
+        llm=None,
+        rebuild: bool = False,
+    ) -> Assistant:
+        """Open (or create) the store. `rebuild=True` empties it first (after a model change)."""
+        settings = settings or Settings.from_env()
+        if store is not None:
+            settings = settings.with_(store=Path(store))
+        store_dir = settings.store.expanduser()
+        if store_dir.exists() and not store_dir.is_dir():
+            raise StoreError(f"store path {store_dir} exists and is not a folder")
+        store_dir.mkdir(parents=True, exist_ok=True)
+        embedder = embedder or load_embedder(settings)
+        if rebuild:
+            with _store_lock(store_dir):
+                _wipe(store_dir, settings, vector_store)
+        vectors = vector_store or VectorStore(
+            path=store_dir / "chroma", host=settings.chroma_host, port=settings.chroma_port,
+            collection=settings.collection,
+        )
+        manifest = Manifest(store_dir / "manifest.sqlite3")
+        return cls(settings, embedder, vectors, manifest, llm=llm)
+
+    @property
+    def store_dir(self) -> Path:
+        return self.manifest.path.parent
+
+    def _check_model(self) -> None:
+        stored_model, stored_dim = self.manifest.get_meta("model"), self.manifest.get_meta("dim")
+        if stored_model is None or self.manifest.count_chunks() == 0:
+            with self.manifest.write() as db:
+                self.manifest.set_meta(db, "model", self.embedder.name)
+                self.manifest.set_meta(db, "dim", str(self.embedder.dim))
+                self.manifest.set_meta(db, "backend", self.embedder.backend)
+            return
+        if stored_model != self.embedder.name or stored_dim != str(self.embedder.dim):
+            raise ModelMismatchError(
+                f"the store {self.store_dir} was built with the embedding model {stored_model!r} "
+                f"(dimension {stored_dim}), but the current settings use {self.embedder.name!r} "
+                f"(dimension {self.embedder.dim}). Run `python ingest.py --rebuild` to re-embed the articles, "
+                f"or set ASSISTANT_MODEL={stored_model}."
+            )
+
+    # --- keeping up with other processes ------------------------------------------------------
+
+    def _refresh(self) -> None:
+        """Reload the keyword index (and Chroma's view) if another ingest changed the store."""
+        generation = self.manifest.generation
+        if generation == self._keyword.generation:
+            return
+        with self._refresh_lock:
+            if generation == self._keyword.generation:
+                return
+            saved = KeywordIndex.load(self._keyword_dir)
+            if saved is not None and saved.generation == generation:
+                index = saved
+            elif _locked_by_other(self.store_dir) and self._keyword.generation >= 0:
+                return  # an ingest is running elsewhere: keep the current index until it finishes
+            else:
+                index = self._build_keyword(generation)
+            if self._keyword.generation >= 0 and not self._ingest_lock.locked():
+                self.vectors.reload()  # written by another process: drop Chroma's cached index
+            self._keyword = index
+            log.info("keyword index at generation %d (%d chunks)", generation, len(index))
+
+    @property
+    def _keyword_dir(self) -> Path:
+        return self.store_dir / "keyword"
+
+    def _build_keyword(self, generation: int) -> KeywordIndex:
+        ids, texts = [], []
+        for c in self.manifest.iter_chunks():
+            ids.append(c.id)
+            texts.append(index_text(c.title, c.section, c.text))
+        return KeywordIndex.build(ids, texts, generation)
+
+    # --- ingest -----------------------------------------------------------------------------
+
+    def ingest(
+        self, folders: Sequence[str | Path] | str | Path, *, rebuild: bool = False, progress: ProgressFn | None = None
+    ) -> IngestReport:
+        """Sync each folder into the store (add new, replace changed, remove deleted articles)."""
+        if isinstance(folders, str | Path):
+            folders = [folders]
+        roots = [resolve_folder(f) for f in folders]  # fail before touching anything
+        report = IngestReport()
+        with self._ingest_lock, _store_lock(self.store_dir):
+            if rebuild:
+                self._wipe_locked()
+            syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker, progress or _tqdm_progress())
+
+            def run() -> None:
+                syncer.recover()
+                for root in roots:
+                    syncer.sync(root, report)
+                self._save_keyword()
+
+            timed(run, report)
+        log.info("ingest done: %s", report)
+        return report
+
+    def remove(self, folder: str | Path, source: str) -> bool:
+        """Drop one article from the store (the file is left alone). False if it was not there."""
+        root = str(Path(folder).expanduser().resolve())
+        with self._ingest_lock, _store_lock(self.store_dir):
+            syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
+            syncer.recover()
+            removed = syncer.remove_article(root, Path(source).as_posix())
+            if removed:
+                self._save_keyword()
+        return removed
+
+    def _save_keyword(self) -> None:
+        generation = self.manifest.generation
+        saved = KeywordIndex.load(self._keyword_dir)
+        if saved is not None and saved.generation == generation:
+            self._keyword = saved
+            return
+        log.info("writing keyword index (generation %d)", generation)
+        index = self._build_keyword(generation)
+        index.save(self._keyword_dir)
+        self._keyword = index
+
+    def _wipe_locked(self) -> None:
+        self.vectors.drop()
+        with self.manifest.write() as db:
+            for table in ("chunks", "articles", "journal"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+            db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+        shutil.rmtree(self._keyword_dir, ignore_errors=True)
+        self._check_model()
+
+    # --- questions --------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        """The best k passages for the query, best first (never refuses)."""
+        q, _ = clean_question(query, self.settings.max_question_chars)
+        if not q:
+            return []
+        self._refresh()
+        return self.retriever.search(q, k)
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """A cited Markdown answer, or a plain 'not covered' answer naming the closest articles."""
+        q, notes = clean_question(question, self.settings.max_question_chars)
+        if not q:
+            raise QuestionError("Please type a question: it is empty.")
+        self._refresh()
+        qv = self.embedder.embed_query(q)
+        hits = self.retriever.search(q, k or max(8, self.settings.answer_passages), query_vector=qv)
+        best = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
+        if best < self.settings.min_score:
+            answer = not_covered(q, hits)
+        else:
+            answer = self.answerer.answer(q, hits, qv)
+        answer.question = question if len(question) <= self.settings.max_question_chars else q
+        answer.notes = notes + answer.notes
+        return answer
+
+    # --- inspection -------------------------------------------------------------------------
+
+    def articles(self) -> list[ArticleInfo]:
+        return self.manifest.article_infos()
+
+    def chunks(self, folder: str | Path | None = None, source: str | None = None) -> Iterator[Chunk]:
+        root = str(Path(folder).expanduser().resolve()) if folder is not None else None
+        return self.manifest.iter_chunks(root, source)
+
+    def close(self) -> None:
+        self.manifest.close()
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _store_lock(store_dir: Path) -> filelock.FileLock:
+    lock = filelock.FileLock(str(store_dir / "ingest.lock"))
+    try:
+        lock.acquire(timeout=0)
+        lock.release()
+    except filelock.Timeout:
+        log.warning("another ingest is running on %s: waiting for it to finish", store_dir)
+    return lock
+
+
+def _locked_by_other(store_dir: Path) -> bool:
+    lock = filelock.FileLock(str(store_dir / "ingest.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        return True
+    lock.release()
+    return False
+
+
+def _wipe(store_dir: Path, settings: Settings, vector_store: VectorStore | None) -> None:
+    """Empty a store whatever state it is in (used by --rebuild, also for corrupt stores)."""
+    if vector_store is not None:
+        vector_store.drop()
+    elif settings.chroma_host:
+        VectorStore(host=settings.chroma_host, port=settings.chroma_port, collection=settings.collection).drop()
+    else:
+        shutil.rmtree(store_dir / "chroma", ignore_errors=True)
+    for name in ("manifest.sqlite3", "manifest.sqlite3-wal", "manifest.sqlite3-shm"):
+        (store_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(store_dir / "keyword", ignore_errors=True)
+    log.info("emptied store %s", store_dir)
+
+
+def _tqdm_progress() -> ProgressFn | None:
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar: list = []
+
+    def update(done: int, total: int) -> None:
+        if not bar:
+            bar.append(tqdm(total=total, unit="article", desc="ingest"))
+        bar[0].n = done
+        bar[0].refresh()
+        if done >= total:
+            bar[0].close()
+
+    return update
+
+
+__all__ = ["Assistant", "AssistantError"]

@@ -1,0 +1,77 @@
+"""Command-line shells over the Python API: `python ingest.py` and `python -m assistant`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .assistant import Assistant
+from .config import Settings
+from .errors import AssistantError
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def ingest_main(argv: list[str] | None = None) -> int:
+    settings = Settings.from_env()
+    p = argparse.ArgumentParser(prog="ingest.py", description="Sync folders of articles into the store.")
+    p.add_argument("folders", nargs="*", help=f"folders of .txt/.md/.html articles (default: {settings.corpus})")
+    p.add_argument("--store", type=Path, help=f"store folder (default: {settings.store})")
+    p.add_argument("--rebuild", action="store_true", help="empty the store first and re-embed everything")
+    p.add_argument("--list", action="store_true", help="list the ingested articles and exit")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    args = p.parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        bot = Assistant.open(args.store, settings=settings, rebuild=args.rebuild and not args.list)
+        if args.list:
+            infos = bot.articles()
+            for a in infos:
+                print(f"{a.source}\t{a.title}\t{a.chunks} chunks\t{a.ingested_at}\t{a.root}")
+            print(f"{len(infos)} articles in {bot.store_dir}")
+            return 0
+        folders = args.folders or [settings.corpus]
+        report = bot.ingest(folders)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the next ingest will finish the job", file=sys.stderr)
+        return 130
+    print(f"Store: {bot.store_dir}  (folders: {', '.join(str(f) for f in folders)})")
+    print(f"Articles: {report.added} added, {report.updated} updated, {report.removed} removed, {report.unchanged} unchanged")
+    print(f"Chunks embedded: {report.chunks}  ({len(bot.articles())} articles in the store)")
+    if report.skipped:
+        print(f"Skipped {len(report.skipped)} file(s):")
+        for path, reason in report.skipped:
+            print(f"  {path}: {reason}")
+    print(f"Time: {report.seconds:.1f} s")
+    return 0
+
+
+def ask_main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m assistant", description="Answer a question from the ingested articles.")
+    p.add_argument("question")
+    p.add_argument("--store", type=Path, help="store folder (default: ASSISTANT_STORE or ./data)")
+    p.add_argument("-k", type=int, default=None, help="passages to consider")
+    p.add_argument("-v", "--verbose", action="store_true")
+    args = p.parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        bot = Assistant.open(args.store)
+        if not bot.articles():
+            print("error: the store is empty: run `python ingest.py` first", file=sys.stderr)
+            return 1
+        answer = bot.ask(args.question, k=args.k)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(answer)
+    return 0

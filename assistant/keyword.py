@@ -1,0 +1,92 @@
+"""The keyword index: BM25 (bm25s) over chunk texts, stemmed, English stop words removed.
+
+Rebuilt from the manifest after every ingest that changed something and saved atomically with
+the manifest generation it reflects; a stale or damaged copy on disk is simply rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+log = logging.getLogger(__name__)
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
+
+
+def index_text(title: str, section: str, text: str) -> str:
+    """What BM25 sees for a chunk: the title and section count as part of its text."""
+    return f"{title}\n{section}\n{text}"
+
+
+class KeywordIndex:
+    def __init__(self, ids: list[str], bm25: bm25s.BM25 | None, generation: int):
+        self.ids = ids
+        self.bm25 = bm25
+        self.generation = generation
+
+    @classmethod
+    def build(cls, ids: list[str], texts: Sequence[str], generation: int) -> KeywordIndex:
+        if not ids:
+            return cls([], None, generation)
+        bm25 = bm25s.BM25()
+        bm25.index(tokenize(texts), show_progress=False)
+        return cls(list(ids), bm25, generation)
+
+    def search(self, query: str, n: int) -> list[tuple[str, float]]:
+        if self.bm25 is None or n <= 0:
+            return []
+        tokens = tokenize([query])[0]
+        if not tokens:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # persistence: <dir>/ (bm25s files + ids.json + generation.json), replaced atomically
+    def save(self, directory: Path) -> None:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".keyword-", dir=directory.parent))
+        try:
+            if self.bm25 is not None:
+                self.bm25.save(str(tmp), show_progress=False)
+            (tmp / "ids.json").write_text(json.dumps(self.ids))
+            (tmp / "generation.json").write_text(json.dumps({"generation": self.generation}))
+            old = directory.with_name(directory.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if directory.exists():
+                os.replace(directory, old)
+            os.replace(tmp, directory)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> KeywordIndex | None:
+        """The saved index, or None if missing or unreadable (the caller rebuilds it)."""
+        try:
+            generation = json.loads((directory / "generation.json").read_text())["generation"]
+            ids = json.loads((directory / "ids.json").read_text())
+            bm25 = bm25s.BM25.load(str(directory), show_progress=False) if ids else None
+        except (OSError, ValueError, KeyError) as exc:
+            log.info("keyword index at %s not usable (%s): rebuilding", directory, exc)
+            return None
+        return cls(ids, bm25, int(generation))

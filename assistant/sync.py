@@ -1,0 +1,229 @@
+"""Ingest as a sync of a folder: add new articles, replace changed ones, drop deleted ones.
+
+Write order (crash-safe; the manifest is the source of truth):
+1. embed a batch of new chunks;
+2. journal their ids as `pending` (committed);
+3. upsert the vectors into Chroma;
+4. one manifest transaction: replace the articles and chunks, journal the ids they no longer
+   use as `delete`, clear the `pending` entries, bump the generation;
+5. delete the stale ids from Chroma, then clear those journal entries;
+6. finally rebuild the keyword index from the manifest and save it with the generation.
+A kill at any point leaves journal entries that the next ingest replays (`recover`): pending
+ids that never reached the manifest and stale ids are deleted from Chroma; a keyword index
+whose generation differs from the manifest is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .articles import PARSER_VERSION, SUPPORTED_EXTENSIONS, parse_article
+from .chunking import Chunker
+from .embeddings import Embedder
+from .errors import ArticleError, CorpusError
+from .manifest import Manifest
+from .store import VectorStore
+from .types import Article, Chunk, IngestReport
+
+log = logging.getLogger(__name__)
+
+FLUSH_CHUNKS = 512
+"""Chunks collected (across articles) before they are embedded and written."""
+
+
+@dataclass
+class _Pending:
+    article: Article
+    fingerprint: str
+    chunks: list[Chunk]
+    is_new: bool
+
+
+def resolve_folder(folder: str | Path) -> Path:
+    path = Path(folder).expanduser()
+    if not path.exists():
+        raise CorpusError(f"folder not found: {folder}")
+    if not path.is_dir():
+        raise CorpusError(f"not a folder: {folder}")
+    return path.resolve()
+
+
+def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Supported files under root (recursively, hidden ones ignored) and notes on the others."""
+    files, skipped = [], []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() in SUPPORTED_EXTENSIONS:
+            files.append(path)
+        else:
+            skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'!r}"))
+    return files, skipped
+
+
+def metadata(c: Chunk) -> dict:
+    meta = {"root": c.root, "source": c.source, "position": c.position, "title": c.title, "section": c.section}
+    if c.url:
+        meta["url"] = c.url
+    return meta
+
+
+class Syncer:
+    def __init__(
+        self, manifest: Manifest, vectors: VectorStore, embedder: Embedder, chunker: Chunker,
+        progress: Callable[[int, int], None] | None = None,
+    ):
+        self.manifest, self.vectors, self.embedder, self.chunker = manifest, vectors, embedder, chunker
+        self.progress = progress
+        self.config_key = f"{PARSER_VERSION}:{chunker.key}:{embedder.name}"
+
+    def fingerprint(self, data: bytes) -> str:
+        return hashlib.sha256(data + b"\x00" + self.config_key.encode()).hexdigest()
+
+    # --- recovery ---------------------------------------------------------------------------
+
+    def recover(self) -> int:
+        """Replay the journal of an interrupted ingest. Returns the number of ids cleaned."""
+        entries = self.manifest.journal()
+        if not entries:
+            return 0
+        ids = [i for i, _ in entries]
+        live = self.manifest.existing_chunk_ids(ids)
+        dead = [i for i in ids if i not in live]
+        log.warning("recovering from an interrupted ingest: %d journal entries, %d stale vectors", len(ids), len(dead))
+        self.vectors.delete(dead)
+        with self.manifest.write() as db:
+            self.manifest.journal_clear(db)
+        return len(dead)
+
+    # --- sync -------------------------------------------------------------------------------
+
+    def sync(self, folder: str | Path, report: IngestReport) -> None:
+        root = resolve_folder(folder)
+        root_key = str(root)
+        files, notes = scan(root)
+        report.skipped.extend(notes)
+        stored = self.manifest.stored_articles(root_key)
+        seen: set[tuple[str, str]] = set()
+        todo: list[tuple[Path, bytes, str, bool]] = []
+        for path in files:
+            source = path.relative_to(root).as_posix()
+            key = (root_key, source)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                report.skipped.append((str(path), f"cannot read file: {exc.strerror or exc}"))
+                seen.add(key)  # keep what we have of it
+                continue
+            fp = self.fingerprint(data)
+            seen.add(key)
+            old = stored.get(key)
+            if old is not None and old.fingerprint == fp:
+                report.unchanged += 1
+            else:
+                todo.append((path, data, fp, old is None))
+        gone = [key for key in stored if key not in seen]
+        log.info("sync %s: %d files, %d to ingest, %d to remove", root, len(files), len(todo), len(gone))
+        self._ingest(root, todo, report)
+        self._remove(gone, report)
+
+    def _parsed(self, root: Path, todo, report: IngestReport) -> Iterator[_Pending]:
+        for path, data, fp, is_new in todo:
+            try:
+                article = parse_article(data, source=path.relative_to(root).as_posix(), root=str(root))
+            except ArticleError as exc:
+                reason = str(exc)
+                if not is_new:
+                    reason += " (the previously ingested version is kept)"
+                report.skipped.append((str(path), reason))
+                continue
+            yield _Pending(article, fp, self.chunker.split(article), is_new)
+
+    def _ingest(self, root: Path, todo, report: IngestReport) -> None:
+        total = len(todo)
+        done = 0
+        batch: list[_Pending] = []
+        n_chunks = 0
+        for item in self._parsed(root, todo, report):
+            batch.append(item)
+            n_chunks += len(item.chunks)
+            if n_chunks >= FLUSH_CHUNKS:
+                self._write(batch, report)
+                done += len(batch)
+                if self.progress:
+                    self.progress(done, total)
+                batch, n_chunks = [], 0
+        if batch:
+            self._write(batch, report)
+            done += len(batch)
+        if self.progress:
+            self.progress(total, total)
+
+    def _write(self, batch: list[_Pending], report: IngestReport) -> None:
+        all_chunks = [c for p in batch for c in p.chunks]
+        known = self.manifest.existing_chunk_ids(c.id for c in all_chunks)
+        fresh = [c for c in all_chunks if c.id not in known]
+        fresh_ids = [c.id for c in fresh]
+        log.info("embedding %d chunks of %d articles", len(fresh), len(batch))
+        vectors = self.embedder.embed_documents([c.embedded_text for c in fresh])
+        with self.manifest.write() as db:
+            self.manifest.journal_add(db, fresh_ids, "pending")
+        log.info("writing %d vectors to the vector store", len(fresh))
+        self.vectors.upsert(fresh_ids, vectors, [metadata(c) for c in fresh])
+        log.info("writing manifest for %d articles", len(batch))
+        stale: list[str] = []
+        with self.manifest.write() as db:
+            for p in batch:
+                a = p.article
+                stale += self.manifest.put_article(
+                    db, a.root, a.source, p.fingerprint, a.title, a.url, [s.heading for s in a.sections], p.chunks
+                )
+            self.manifest.journal_add(db, stale, "delete")
+            self.manifest.journal_clear(db, fresh_ids)
+            self._bump(db)
+        self._delete(stale)
+        report.chunks += len(fresh)
+        report.added += sum(p.is_new for p in batch)
+        report.updated += sum(not p.is_new for p in batch)
+
+    def _remove(self, gone: list[tuple[str, str]], report: IngestReport) -> None:
+        if not gone:
+            return
+        ids: list[str] = []
+        with self.manifest.write() as db:
+            for root, source in gone:
+                ids += self.manifest.delete_article(db, root, source)
+            self.manifest.journal_add(db, ids, "delete")
+            self._bump(db)
+        self._delete(ids)
+        report.removed += len(gone)
+
+    def remove_article(self, root: str, source: str) -> bool:
+        if (root, source) not in self.manifest.stored_articles(root):
+            return False
+        self._remove([(root, source)], IngestReport())
+        return True
+
+    def _delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        self.vectors.delete(ids)
+        with self.manifest.write() as db:
+            self.manifest.journal_clear(db, ids)
+
+    def _bump(self, db) -> None:
+        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+
+
+def timed(fn: Callable[[], None], report: IngestReport) -> IngestReport:
+    start = time.perf_counter()
+    fn()
+    report.seconds = time.perf_counter() - start
+    return report

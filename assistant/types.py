@@ -1,0 +1,138 @@
+"""Plain dataclasses that flow between the modules: files -> Article -> Chunk -> Hit -> Answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    """Section heading; empty for the untitled introduction."""
+    text: str
+    """Section body: paragraphs separated by blank lines, list items one per line."""
+
+
+@dataclass(frozen=True)
+class Article:
+    root: str
+    """Resolved absolute path of the folder the article was ingested from."""
+    source: str
+    """Path relative to `root`, POSIX separators (e.g. `leg-cramps-at-night.txt`)."""
+    title: str
+    sections: tuple[Section, ...]
+    url: str | None = None
+    content_hash: str = ""
+
+    @property
+    def text(self) -> str:
+        parts = [self.title]
+        for s in self.sections:
+            parts.extend(p for p in (s.heading, s.text) if p)
+        return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    root: str
+    source: str
+    position: int
+    title: str
+    section: str
+    text: str
+    """The chunk body: what a citation shows."""
+    embedded_text: str
+    """What is embedded: title and section heading, then the body."""
+    url: str | None = None
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    source: str
+    title: str
+    section: str
+    text: str
+    url: str | None
+    score: float
+    """Fused relevance score (higher is better)."""
+    root: str = ""
+    position: int = 0
+    chunk_id: str = ""
+    dense_score: float | None = None
+    """Cosine similarity of the question to the chunk, if dense search found it."""
+    keyword_score: float | None = None
+    """BM25 score, if keyword search found it."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    title: str
+    section: str
+    snippet: str
+    url: str | None = None
+    score: float = 0.0
+    root: str = ""
+    position: int = 0
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    """Markdown with inline [n] markers."""
+    citations: list[Citation]
+    covered: bool
+    notes: list[str] = field(default_factory=list)
+    """Things the user should know (e.g. the question was truncated)."""
+    hits: list[Hit] = field(default_factory=list)
+    backend: str = "extractive"
+
+    def __str__(self) -> str:
+        lines = [self.text, ""]
+        lines.extend(f"Note: {n}" for n in self.notes)
+        if self.citations:
+            lines.append("Sources:" if self.covered else "Closest articles:")
+            for c in self.citations:
+                where = f"{c.title} › {c.section}" if c.section else c.title
+                link = f" <{c.url}>" if c.url else ""
+                lines.append(f"  [{c.n}] {where} ({c.source}){link}")
+        return "\n".join(lines).rstrip() + "\n"
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    """Chunks embedded and written in this run."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(path, reason) of files that were not ingested."""
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        lines = [
+            f"added {self.added}, updated {self.updated}, removed {self.removed}, "
+            f"unchanged {self.unchanged} articles; {self.chunks} chunks embedded "
+            f"in {self.seconds:.1f} s"
+        ]
+        if self.skipped:
+            lines.append(f"skipped {len(self.skipped)} file(s):")
+            lines.extend(f"  {path}: {reason}" for path, reason in self.skipped)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    root: str
+    source: str
+    title: str
+    url: str | None
+    sections: tuple[str, ...]
+    chunks: int
+    ingested_at: str
+    """ISO 8601 UTC timestamp."""
