@@ -86,15 +86,15 @@ class SentenceTransformerEmbedder:
         self.dim = int(self.model.get_embedding_dimension())
         self.max_tokens = int(self.model.max_seq_length or 256)
         self.tokenizer = self.model.tokenizer
+        self._counter = _plain_tokenizer(self.tokenizer)
         self._lock = threading.Lock()
         log.info("loaded embedding model %s (dim %d, max %d tokens)", model, self.dim, self.max_tokens)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         if not texts:
             return []
-        fast = getattr(self.tokenizer, "backend_tokenizer", None)
-        if fast is not None:  # the Rust tokenizer: no length warnings, no Python overhead
-            return [len(e.ids) for e in fast.encode_batch(texts, add_special_tokens=False)]
+        if self._counter is not None:
+            return [len(e.ids) for e in self._counter.encode_batch(texts, add_special_tokens=False)]
         return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
 
     def _encode(self, texts: list[str], threads: int) -> np.ndarray:
@@ -117,6 +117,19 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text], self.query_threads)[0]
+
+
+def _plain_tokenizer(tokenizer):
+    """A copy of the Rust tokenizer with padding and truncation off, for counting word pieces."""
+    fast = getattr(tokenizer, "backend_tokenizer", None)
+    if fast is None:
+        return None
+    from tokenizers import Tokenizer
+
+    plain = Tokenizer.from_str(fast.to_str())
+    plain.no_padding()
+    plain.no_truncation()
+    return plain
 
 
 _cache: dict[tuple, Embedder] = {}

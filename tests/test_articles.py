@@ -1,0 +1,123 @@
+"""Parsing article files into title, sections and url (no model, no store)."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.articles import parse_article, read_article
+from assistant.errors import ArticleError
+
+from .conftest import CORPUS, SHARED_DATA
+
+SEED = SHARED_DATA / "seed" / "why-leg-cramps-on-waking.txt"
+
+
+def test_seed_article_title_sections_and_no_site_boilerplate():
+    a = read_article(SEED, SEED.parent)
+    assert a.title == "Why do I get leg cramps when I wake up"
+    headings = [s.heading for s in a.sections]
+    assert "Causes of leg cramps at night" in headings
+    assert "The fastest solution for leg cramps" in headings
+    assert any("Night cramps" in h for h in headings)
+    assert any("Heat stroke cramps" in h for h in headings)
+    body = a.text
+    assert body.count("Why do I get leg cramps when I wake up") == 1  # the title once
+    for boilerplate in ("<<:", ">>:", "Recommend", "herpes", "Osteosarcoma", "persimmons", "..."):
+        assert boilerplate not in body, boilerplate
+    assert "1. Influence of the external environment" in body  # numbered lists are kept
+
+
+def test_shipped_txt_articles_lose_navigation_and_teasers():
+    txts = sorted(CORPUS.glob("*.txt"))
+    assert len(txts) >= 8
+    for path in txts:
+        raw = path.read_text()
+        assert "Recommend" in raw or "Source:" in raw  # the raw scraped style
+        a = read_article(path, CORPUS)
+        assert "<<:" not in a.text and ">>:" not in a.text and "Recommend" not in a.text
+        assert not any(line.rstrip().endswith("...") for line in a.text.splitlines()), path.name
+        assert a.title and len(a.sections) >= 3
+
+
+def test_mediqa_passage_topic_becomes_title_and_source_line_the_url():
+    passages = SHARED_DATA / "mediqa" / "passages"
+    path = sorted(passages.glob("*.txt"))[0]
+    raw = path.read_text()
+    topic = raw.split(":", 1)[0].split(" (")[0].strip()
+    a = read_article(path, passages)
+    assert a.title == topic
+    assert a.url and a.url.startswith("http")
+    assert "Source:" not in a.text
+    assert len(a.title) < 150
+
+
+def test_topic_with_question_in_parentheses():
+    a = parse_article(b"Gout (What causes it?): Gout is a kind of arthritis. It hurts.\n\nSource: #\n", "g.txt")
+    assert a.title == "Gout"
+    assert a.sections[0].heading == "What causes it?"
+    assert a.url is None  # "Source: #" is no url
+    assert a.sections[0].text.startswith("Gout is a kind of arthritis.")
+
+
+def test_paragraph_is_not_mistaken_for_a_title():
+    text = b"This file starts with a long paragraph about sleep. It has several sentences. Nothing here is a title.\n"
+    a = parse_article(text, "notes/sleep-tips.txt")
+    assert a.title == "Sleep tips"
+    assert "long paragraph" in a.sections[0].text
+
+
+def test_markdown_front_matter_and_headings():
+    md = b'---\ntitle: "Gout"\nurl: https://example.org/gout\nsource: X\n---\n\n# Gout\n\n## What is gout?\n\nA kind of arthritis.\n\n## How is it treated?\n\n- Rest\n- Ice\n'
+    a = parse_article(md, "gout.md")
+    assert (a.title, a.url) == ("Gout", "https://example.org/gout")
+    assert [s.heading for s in a.sections] == ["What is gout?", "How is it treated?"]
+    assert a.sections[1].text == "- Rest\n- Ice"
+
+
+def test_markdown_with_broken_front_matter_keeps_the_text():
+    md = b"---\ntitle: [unclosed\n---\n# Real title\n\nBody text here.\n"
+    a = parse_article(md, "x.md")
+    assert a.title == "Real title"
+    assert "Body text here." in a.text
+
+
+def test_html_strips_scripts_styles_nav_and_footer():
+    html = b"""<html><head><title>Gout | Site</title><style>p{color:red}</style>
+    <script>var tracking = 1;</script></head><body><nav><a href='/'>Home menu</a></nav>
+    <h1>Gout</h1><p>Gout is arthritis.</p><h2>Causes</h2><p>Uric acid builds up.</p>
+    <h3>Diet</h3><ul><li>Red meat</li><li>Beer</li></ul><footer>Copyright 2026</footer></body></html>"""
+    a = parse_article(html, "gout.html")
+    assert a.title == "Gout"
+    assert [s.heading for s in a.sections] == ["", "Causes", "Causes › Diet"]
+    text = a.text
+    for junk in ("tracking", "color:red", "Home menu", "Copyright"):
+        assert junk not in text
+    assert "- Red meat" in text
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"", "empty"), (b"   \n\n", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary")],
+)
+def test_unreadable_files_raise_with_a_reason(data, reason):
+    with pytest.raises(ArticleError, match=reason):
+        parse_article(data, "bad.txt")
+
+
+def test_unsupported_extension():
+    with pytest.raises(ArticleError, match="unsupported"):
+        parse_article(b"hello there friend", "x.pdf")
+
+
+def test_utf16_and_crlf_are_read():
+    a = parse_article("Title line\r\n\r\nBody one is here.\r\n".encode("utf-16"), "t.txt")
+    assert a.title == "Title line"
+    assert a.sections[0].text == "Body one is here."
+
+
+def test_read_article_gives_posix_relative_source(tmp_path: Path):
+    (tmp_path / "sub dir").mkdir()
+    f = tmp_path / "sub dir" / "ärticle.md"
+    f.write_text("# Hello\n\nSome words here.\n")
+    a = read_article(f, tmp_path)
+    assert a.source == "sub dir/ärticle.md"
