@@ -6,8 +6,11 @@ import logging
 import shutil
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import filelock
 
@@ -16,7 +19,9 @@ from .chunking import Chunker
 from .config import Settings
 from .embeddings import Embedder, load_embedder
 from .errors import AssistantError, ModelMismatchError, QuestionError, StoreError
+from .grounded import GroundedAnswerer, history_turns
 from .keyword import KeywordIndex, index_text
+from .llm import resolve_llm
 from .manifest import Manifest
 from .questions import clean_question
 from .retrieval import Retriever
@@ -42,6 +47,9 @@ class Assistant:
         self.vectors = vectors
         self.manifest = manifest
         self.llm = llm
+        backend = resolve_llm(llm, settings.llm, settings.llm_timeout)
+        self.grounded = GroundedAnswerer(backend) if backend is not None else None
+        """Answers with a language model (ASSISTANT_LLM or `llm=`); None = extractive only."""
         self.chunker = Chunker(embedder.count_tokens, embedder.max_tokens, settings.chunk_tokens, settings.chunk_overlap)
         self._keyword = KeywordIndex([], None, -1)
         self._refresh_lock = threading.RLock()
@@ -202,21 +210,70 @@ class Assistant:
         self._refresh()
         return self.retriever.search(q, k)
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """A cited Markdown answer, or a plain 'not covered' answer naming the closest articles."""
+    def ask(self, question: str, k: int | None = None, *, history: Any = None) -> Answer:
+        """A cited Markdown answer, or a plain 'not covered' answer naming the closest articles.
+
+        With a language model configured the model writes the answer from the passages and its
+        citations are checked (falling back to the extractive answer, with a note, when it fails or
+        cites nothing valid). `history` (Gradio chat messages or (user, assistant) pairs) turns a
+        follow-up into a standalone question."""
+        asked = self._prepare(question, k, history)
+        if not asked.covered:
+            answer = not_covered(asked.q, asked.hits)
+        elif self.grounded is not None:
+            answer = self.grounded.answer(asked.q, asked.hits, asked.extractive, asked.deadline)
+        else:
+            answer = asked.extractive()
+        return self._finish(answer, question, asked)
+
+    def ask_stream(self, question: str, history: Any = None, *, k: int | None = None) -> Iterator[str | Answer]:
+        """`ask`, streamed: text pieces as the language model writes them, then the final checked
+        Answer, whose text replaces the pieces (it may differ: markers renumbered or removed, or the
+        extractive answer after a failure). Without a language model: the answer text, then the Answer."""
+        asked = self._prepare(question, k, history)
+        if asked.covered and self.grounded is not None:
+            for item in self.grounded.stream(asked.q, asked.hits, asked.extractive, asked.deadline):
+                yield self._finish(item, question, asked) if isinstance(item, Answer) else item
+            return
+        answer = asked.extractive() if asked.covered else not_covered(asked.q, asked.hits)
+        answer = self._finish(answer, question, asked)
+        yield answer.text
+        yield answer
+
+    def _prepare(self, question: str, k: int | None, history: Any) -> _Asked:
         q, notes = clean_question(question, self.settings.max_question_chars)
         if not q:
             raise QuestionError("Please type a question: it is empty.")
+        deadline = time.monotonic() + self.grounded.backend.timeout if self.grounded is not None else None
+        turns = history_turns(history)
+        if turns:
+            q = self._standalone(q, turns, history, deadline, notes)
         self._refresh()
         qv = self.embedder.embed_query(q)
         hits = self.retriever.search(q, k or max(8, self.settings.answer_passages), query_vector=qv)
         best = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
-        if best < self.settings.min_score:
-            answer = not_covered(q, hits)
-        else:
-            answer = self.answerer.answer(q, hits, qv)
-        answer.question = question if len(question) <= self.settings.max_question_chars else q
-        answer.notes = notes + answer.notes
+        covered = best >= self.settings.min_score
+        return _Asked(q, notes, hits, covered, lambda: self.answerer.answer(q, hits, qv), deadline)
+
+    def _standalone(
+        self, q: str, turns: list[tuple[str, str]], history: Any, deadline: float | None, notes: list[str]
+    ) -> str:
+        """A follow-up made standalone: by the language model if there is one (given at most half
+        the time budget), else (or when it fails) by folding in the conversation without an LLM."""
+        if self.grounded is not None and deadline is not None:
+            budget = min(deadline, time.monotonic() + self.grounded.backend.timeout / 2)
+            standalone = self.grounded.condense(q, turns, budget)
+            if standalone:
+                standalone, _ = clean_question(standalone, self.settings.max_question_chars)
+            if standalone:
+                if standalone.casefold() != q.casefold():
+                    notes.append(f"Read as: {standalone}")
+                return standalone
+        return _fold_without_llm(q, history)
+
+    def _finish(self, answer: Answer, question: str, asked: _Asked) -> Answer:
+        answer.question = question if len(question) <= self.settings.max_question_chars else asked.q
+        answer.notes = asked.notes + answer.notes
         return answer
 
     # --- inspection -------------------------------------------------------------------------
@@ -236,6 +293,29 @@ class Assistant:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@dataclass
+class _Asked:
+    """A question after cleaning and retrieval, before it is answered."""
+
+    q: str
+    notes: list[str]
+    hits: list[Hit]
+    covered: bool
+    extractive: Callable[[], Answer]
+    deadline: float | None = None
+    """time.monotonic() by which the language model must be done (ASSISTANT_LLM_TIMEOUT)."""
+
+
+def _fold_without_llm(question: str, history: Any) -> str:
+    """The no-LLM follow-up folding of assistant/conversation.py (the app's), when present."""
+    try:
+        from . import conversation
+    except ImportError:
+        return question
+    fold = getattr(conversation, "standalone_query", None)
+    return fold(question, history) if callable(fold) else question
 
 
 def _store_lock(store_dir: Path) -> filelock.FileLock:
@@ -265,7 +345,7 @@ def _wipe(store_dir: Path, settings: Settings, vector_store: VectorStore | None)
     elif settings.chroma_host:
         VectorStore(host=settings.chroma_host, port=settings.chroma_port, collection=settings.collection).drop()
     else:
-        shutil.rmtree(store_dir / "chroma", ignore_errors=True)
+        VectorStore.destroy(store_dir / "chroma", settings.collection)
     for name in ("manifest.sqlite3", "manifest.sqlite3-wal", "manifest.sqlite3-shm"):
         (store_dir / name).unlink(missing_ok=True)
     shutil.rmtree(store_dir / "keyword", ignore_errors=True)

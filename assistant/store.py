@@ -106,6 +106,17 @@ class VectorStore:
     def count(self) -> int:
         return int(self.collection.count())
 
+    @classmethod
+    def destroy(cls, path: Path, collection: str = "chunks") -> None:
+        """Empty an embedded store, even one too damaged to open (used by --rebuild)."""
+        try:
+            cls(path=path, collection=collection).drop()
+        except StoreError:
+            import shutil
+
+            chromadb.api.client.SharedSystemClient.clear_system_cache()
+            shutil.rmtree(path, ignore_errors=True)
+
     def drop(self) -> None:
         """Delete the collection (used by --rebuild)."""
         try:

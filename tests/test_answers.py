@@ -1,0 +1,63 @@
+"""Cited answers over the shipped corpus with the real model."""
+
+import re
+
+from assistant.answer import split_units
+
+
+def _check_citations(answer):
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
+    numbers = {c.n for c in answer.citations}
+    assert markers, answer.text
+    assert markers <= numbers, (markers, numbers)  # every marker resolves
+    by_n = {c.n: c for c in answer.citations}
+    # every cited sentence is inside its citation's snippet
+    for line in answer.text.split("\n"):
+        for sentence, n in re.findall(r"(?:^- )?(.*?) \[(\d+)\]\s*", line):
+            assert sentence.strip() in by_n[int(n)].snippet, (sentence, by_n[int(n)].snippet)
+
+
+def test_why_cramps_at_night_names_causes_and_cites_the_leg_cramp_article(shipped_bot):
+    answer = shipped_bot.ask("why cramps at night?")
+    assert answer.covered
+    assert answer.citations[0].source == "leg-cramps-at-night.txt"
+    text = answer.text.lower()
+    causes = ["cold", "tired", "fatigue", "rest", "calcium", "magnesium", "dehydrat", "posture", "pointed", "minerals"]
+    assert sum(c in text for c in causes) >= 3, answer.text
+    _check_citations(answer)
+    assert "Sources:" in str(answer)
+
+
+def test_off_topic_question_is_not_covered(shipped_bot):
+    answer = shipped_bot.ask("How do I file my income tax return online?")
+    assert not answer.covered
+    assert "do not cover" in answer.text
+    assert answer.citations  # the closest articles are named
+    assert "[" not in answer.text
+
+
+def test_every_marker_resolves_for_varied_questions(shipped_bot):
+    for q in ("how to stop a nosebleed", "what helps heartburn", "my eyes are dry after using the computer all day"):
+        answer = shipped_bot.ask(q)
+        assert answer.covered, q
+        _check_citations(answer)
+
+
+def test_search_returns_k_hits_best_first_with_few_per_article(shipped_bot):
+    hits = shipped_bot.search("leg cramps at night", k=5)
+    assert len(hits) == 5
+    assert hits[0].source == "leg-cramps-at-night.txt"
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert sum(h.source == "leg-cramps-at-night.txt" for h in hits) <= shipped_bot.settings.max_per_article
+    # search never refuses, even off-topic
+    assert len(shipped_bot.search("capital of Australia", k=3)) == 3
+
+
+def test_split_units_are_substrings_with_offsets():
+    text = "First sentence here. Second one follows!\n1. A list item with words\n- Another item here"
+    units = split_units(text)
+    assert [u.text for u in units] == [
+        "First sentence here.", "Second one follows!", "A list item with words", "Another item here"
+    ]
+    assert all(text[u.start : u.end] == u.text for u in units)
+    assert [u.is_item for u in units] == [False, False, True, True]
