@@ -1,0 +1,285 @@
+"""The evaluation harness: `python -m assistant.eval QUESTIONS.jsonl --corpus FOLDER`.
+
+Ingests the folder (a sync: only new or changed articles are embedded), runs every question
+through `Assistant.search` (ranking metrics) and `Assistant.ask` (refusals, citations) and the
+baseline (`assistant.baseline`, the LangChain tutorial pipeline with the same embedder) on the
+same questions, prints both side by side with the differences, and writes one JSON line per
+question.
+
+Question files: `{"question": ..., "relevance": {stem: grade}}` (graded; relevant = grade >=
+--min-grade, 3 by default) or `{"question": ..., "doc_id": stem}` (grade 1). A question with
+neither is off-topic: it should be refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .metrics import citation_problems, mean, ndcg_at, percentile, reciprocal_rank, success_at, unique_sources
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CACHE = Path(".eval-cache")
+
+
+@dataclass
+class Question:
+    id: str
+    question: str
+    relevant: dict[str, int]
+    """Relevant sources (file stems) and their grades."""
+    graded: bool
+    """False for an off-topic question (no relevance information at all)."""
+
+
+def load_questions(path: Path, min_grade: int = 3, limit: int | None = None) -> list[Question]:
+    out: list[Question] = []
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            qid = str(row.get("id", i))
+            if "relevance" in row and row["relevance"]:
+                rel = {str(s): int(g) for s, g in row["relevance"].items() if int(g) >= min_grade}
+                out.append(Question(qid, row["question"], rel, True))
+            elif row.get("doc_id"):
+                out.append(Question(qid, row["question"], {str(row["doc_id"]): 1}, True))
+            else:
+                out.append(Question(qid, row["question"], {}, False))
+            if limit and len(out) >= limit:
+                break
+    return out
+
+
+@dataclass
+class SystemResult:
+    name: str
+    success5: list[float] = field(default_factory=list)
+    mrr10: list[float] = field(default_factory=list)
+    ndcg10: list[float] = field(default_factory=list)
+    search_ms: list[float] = field(default_factory=list)
+    ask_ms: list[float] = field(default_factory=list)
+    answered_on_topic: list[bool] = field(default_factory=list)
+    refused_off_topic: list[bool] = field(default_factory=list)
+    citation_errors: int = 0
+    answers: int = 0
+
+    def add_ranking(self, ranked: list[str], q: Question) -> dict[str, float]:
+        if not q.graded:
+            return {}
+        m = {
+            "success@5": success_at(ranked, q.relevant, 5),
+            "mrr@10": reciprocal_rank(ranked, q.relevant, 10),
+            "ndcg@10": ndcg_at(ranked, q.relevant, 10),
+        }
+        self.success5.append(m["success@5"])
+        self.mrr10.append(m["mrr@10"])
+        self.ndcg10.append(m["ndcg@10"])
+        return m
+
+    def summary(self) -> dict[str, float]:
+        s = {
+            "success@5": mean(self.success5),
+            "mrr@10": mean(self.mrr10),
+            "ndcg@10": mean(self.ndcg10),
+            "search_p50_ms": percentile(self.search_ms, 50),
+            "search_p95_ms": percentile(self.search_ms, 95),
+            "ask_p50_ms": percentile(self.ask_ms, 50),
+            "ask_p95_ms": percentile(self.ask_ms, 95),
+            "answered_on_topic": mean([float(x) for x in self.answered_on_topic]),
+            "refused_off_topic": mean([float(x) for x in self.refused_off_topic]),
+        }
+        if self.answers:
+            s["citations_ok"] = 1.0 - self.citation_errors / self.answers
+        return s
+
+
+ROWS = [
+    ("success@5", "success@5", "{:.3f}"),
+    ("mrr@10", "MRR@10", "{:.3f}"),
+    ("ndcg@10", "nDCG@10", "{:.3f}"),
+    ("search_p50_ms", "search p50 (ms)", "{:.0f}"),
+    ("search_p95_ms", "search p95 (ms)", "{:.0f}"),
+    ("ask_p50_ms", "ask p50 (ms)", "{:.0f}"),
+    ("ask_p95_ms", "ask p95 (ms)", "{:.0f}"),
+    ("answered_on_topic", "answered (on-topic)", "{:.1%}"),
+    ("refused_off_topic", "refused (off-topic)", "{:.1%}"),
+    ("citations_ok", "citations ok", "{:.1%}"),
+]
+
+
+def _fmt(fmt: str, v: float | None) -> str:
+    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else fmt.format(v)
+
+
+def format_table(project: dict[str, float], baseline: dict[str, float] | None) -> str:
+    """A Markdown table: metric | project | baseline | difference."""
+    lines = ["| metric | project | baseline | difference |", "| --- | ---: | ---: | ---: |"]
+    for key, label, fmt in ROWS:
+        p = project.get(key)
+        if p is None or (isinstance(p, float) and math.isnan(p)):
+            continue
+        b = baseline.get(key) if baseline else None
+        diff = None if b is None or math.isnan(b) else p - b
+        dfmt = "{:+.0f}" if "ms" in key else ("{:+.1%}" if "%" in fmt else "{:+.3f}")
+        lines.append(f"| {label} | {_fmt(fmt, p)} | {_fmt(fmt, b)} | {_fmt(dfmt, diff)} |")
+    return "\n".join(lines)
+
+
+def cache_dir(cache: Path, corpus: Path, model: str, backend: str) -> Path:
+    """One cache folder per (corpus folder, embedding model, backend); inside it both stores
+    sync by per-file content hash, so a changed corpus re-embeds only what changed."""
+    digest = hashlib.sha256(f"{corpus.resolve()}\x00{model}\x00{backend}".encode()).hexdigest()[:12]
+    name = re.sub(r"[^\w.-]+", "_", corpus.resolve().name) or "corpus"
+    return cache / f"{name}-{digest}"
+
+
+def _timed(fn: Callable, *args, **kwargs):
+    t = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, (time.perf_counter() - t) * 1000.0
+
+
+def evaluate(
+    bot, questions: list[Question], baseline=None, k: int = 10, out: Path | None = None, ask: bool = True
+) -> tuple[SystemResult, SystemResult | None]:
+    """Run every question through the project (and the baseline, if given)."""
+    project = SystemResult("project")
+    base = SystemResult("baseline") if baseline is not None else None
+    if questions:  # warm up (first-query costs: caches, thread pools) outside the timings
+        bot.search(questions[0].question, k=k)
+        if ask:
+            bot.ask(questions[0].question)
+        if baseline is not None:
+            baseline.search(questions[0].question, k=k)
+    sink = open(out, "w", encoding="utf-8") if out else None
+    try:
+        for q in questions:
+            row: dict = {"id": q.id, "question": q.question, "relevant": q.relevant}
+            hits, ms = _timed(bot.search, q.question, k=k)
+            project.search_ms.append(ms)
+            ranked = unique_sources(h.source for h in hits)
+            row["project"] = {"sources": ranked, "search_ms": round(ms, 1), **project.add_ranking(ranked, q)}
+            if ask:
+                answer, ms = _timed(bot.ask, q.question)
+                project.ask_ms.append(ms)
+                problems = citation_problems(answer)
+                project.answers += 1
+                project.citation_errors += bool(problems)
+                if q.graded:
+                    project.answered_on_topic.append(answer.covered)
+                else:
+                    project.refused_off_topic.append(not answer.covered)
+                best = max((h.dense_score for h in answer.hits if h.dense_score is not None), default=None)
+                row["project"].update(
+                    ask_ms=round(ms, 1),
+                    covered=answer.covered,
+                    best_dense=best,
+                    cited=unique_sources(c.source for c in answer.citations),
+                    citation_problems=problems,
+                )
+            if baseline is not None and base is not None:
+                sources, ms = _timed(baseline.search, q.question, k)
+                base.search_ms.append(ms)
+                ranked_b = unique_sources(sources)
+                row["baseline"] = {"sources": ranked_b, "search_ms": round(ms, 1), **base.add_ranking(ranked_b, q)}
+            if sink:
+                sink.write(json.dumps(row) + "\n")
+    finally:
+        if sink:
+            sink.close()
+    return project, base
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m assistant.eval", description="Evaluate search and answers against a baseline on a question set."
+    )
+    p.add_argument("questions", type=Path, help="JSONL: {question, relevance:{stem: grade}} or {question, doc_id}")
+    p.add_argument("--corpus", type=Path, required=True, help="folder of articles the questions are about")
+    p.add_argument("--store", type=Path, help="project store folder (default: inside --cache)")
+    p.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(os.environ.get("ASSISTANT_EVAL_CACHE", DEFAULT_CACHE)),
+        help="folder of cached stores (default: .eval-cache or ASSISTANT_EVAL_CACHE)",
+    )
+    p.add_argument("--k", type=int, default=10, help="hits per search (default 10)")
+    p.add_argument("--limit", type=int, help="only the first N questions (quick iterations)")
+    p.add_argument("--min-grade", type=int, default=3, help="lowest grade that counts as relevant (default 3)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the baseline")
+    p.add_argument("--no-ask", action="store_true", help="skip ask (ranking metrics only)")
+    p.add_argument("--out", type=Path, default=Path("eval-results.jsonl"), help="per-question results (JSONL)")
+    p.add_argument("--json", type=Path, help="also write the summary as JSON here")
+    p.add_argument("-v", "--verbose", action="store_true")
+    args = p.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+
+    from .assistant import Assistant
+    from .config import Settings
+    from .embeddings import load_embedder
+    from .errors import AssistantError
+
+    questions = load_questions(args.questions, args.min_grade, args.limit)
+    if not questions:
+        print(f"error: no questions in {args.questions}", file=sys.stderr)
+        return 1
+    try:
+        settings = Settings.from_env()
+        embedder = load_embedder(settings)
+        where = cache_dir(args.cache, args.corpus, embedder.name, embedder.backend)
+        store = args.store or where / "project"
+        bot = Assistant.open(store, settings=settings, embedder=embedder)
+        report = bot.ingest([args.corpus])
+        print(f"project store {store}: {report}".splitlines()[0], file=sys.stderr)
+        baseline = None
+        if not args.no_baseline:
+            from .baseline import Baseline
+
+            baseline = Baseline(where / "baseline", embedder)
+            print(f"baseline store {where / 'baseline'}: {baseline.sync(args.corpus)}", file=sys.stderr)
+        project, base = evaluate(bot, questions, baseline, k=args.k, out=args.out, ask=not args.no_ask)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+    n_graded = sum(q.graded for q in questions)
+    n_rel = sum(bool(q.relevant) for q in questions if q.graded)
+    ps = project.summary()
+    bs = base.summary() if base else None
+    print(
+        f"\n{args.questions.name}: {len(questions)} questions ({n_graded} on-topic, {n_rel} with a relevant source; "
+        f"{len(questions) - n_graded} off-topic) over {args.corpus} — model {embedder.name} ({embedder.backend}), k={args.k}\n"
+    )
+    print(format_table(ps, bs))
+    print(f"\nper-question results: {args.out}")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"questions": str(args.questions), "n": len(questions), "project": ps, "baseline": bs},
+                indent=2,
+                default=str,
+            )
+        )
+    bot.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
