@@ -25,9 +25,10 @@ from .llm import resolve_llm
 from .manifest import Manifest
 from .questions import clean_question
 from .retrieval import Retriever
+from .safety import urgent_notice
 from .store import VectorStore
 from .sync import Syncer, resolve_folder, timed
-from .types import Answer, ArticleInfo, Chunk, Hit, IngestReport
+from .types import Answer, Article, ArticleInfo, Chunk, Hit, IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -274,12 +275,24 @@ class Assistant:
     def _finish(self, answer: Answer, question: str, asked: _Asked) -> Answer:
         answer.question = question if len(question) <= self.settings.max_question_chars else asked.q
         answer.notes = asked.notes + answer.notes
+        notice = urgent_notice(question) or urgent_notice(asked.q)  # the question as asked, or as folded
+        if notice and not answer.text.startswith(notice):
+            answer.text = f"{notice}\n\n{answer.text}"
         return answer
 
     # --- inspection -------------------------------------------------------------------------
 
     def articles(self) -> list[ArticleInfo]:
         return self.manifest.article_infos()
+
+    def article(self, folder: str | Path, source: str) -> Article:
+        """The whole text of an ingested article (re-read from its file, else from the stored chunks)."""
+        from .ui_article import load_article
+
+        root = str(Path(folder).expanduser().resolve())
+        if (root, source) not in self.manifest.stored_articles(root):
+            raise AssistantError(f"{source!r} from {root} is not in the store")
+        return load_article(root, source, self.manifest.iter_chunks(root, source))
 
     def chunks(self, folder: str | Path | None = None, source: str | None = None) -> Iterator[Chunk]:
         root = str(Path(folder).expanduser().resolve()) if folder is not None else None
