@@ -1,0 +1,69 @@
+"""The Chroma-server path (ASSISTANT_CHROMA_HOST/PORT) against a real `chroma run` on 127.0.0.1."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+
+from .conftest import CORPUS
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    chroma = Path(sys.executable).parent / "chroma"
+    assert chroma.exists(), f"the chroma command ships with chromadb; not found at {chroma}"
+    port = _free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert proc.poll() is None, "chroma run exited early"
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("chroma run did not start listening within 60 s")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_ingest_search_and_ask_through_a_chroma_server(chroma_server, tmp_path, embedder, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("leg-cramps-at-night.txt", "sunburn.txt", "nosebleeds.txt"):
+        shutil.copy(CORPUS / name, corpus / name)
+    monkeypatch.setenv("ASSISTANT_CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("ASSISTANT_CHROMA_PORT", str(chroma_server))
+    settings = Settings.from_env(store=tmp_path / "store")
+    assert settings.chroma_host == "127.0.0.1"
+    bot = Assistant.open(settings=settings, embedder=embedder)
+    assert bot.vectors.where == f"http://127.0.0.1:{chroma_server}"
+    report = bot.ingest([corpus])
+    assert report.added == 3
+    assert not (tmp_path / "store" / "chroma").exists()  # vectors live on the server
+    assert bot.vectors.count() == len(bot.manifest.all_chunk_ids())
+    answer = bot.ask("why cramps at night?")
+    assert answer.covered and answer.citations[0].source == "leg-cramps-at-night.txt"
+    # deletes reach the server too
+    (corpus / "sunburn.txt").unlink()
+    assert bot.ingest([corpus]).removed == 1
+    assert bot.vectors.ids() == set(bot.manifest.all_chunk_ids())
