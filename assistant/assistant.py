@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import filelock
+import numpy as np
 
 from .answer import ExtractiveAnswerer, not_covered
 from .chunking import Chunker
@@ -33,6 +35,11 @@ from .types import Answer, Article, ArticleInfo, Chunk, Hit, IngestReport
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
+
+PROBE_CHUNKS = 32
+"""Chunks re-embedded to check that another backend reproduces a store's vectors."""
+COMPATIBLE_COSINE = 0.99
+"""Mean cosine the probe must reach for vectors of two backends to share a store."""
 
 
 class Assistant:
@@ -103,6 +110,8 @@ class Assistant:
                 self.manifest.set_meta(db, "model", self.embedder.name)
                 self.manifest.set_meta(db, "dim", str(self.embedder.dim))
                 self.manifest.set_meta(db, "backend", self.embedder.backend)
+                self.manifest.set_meta(db, "model_file", getattr(self.embedder, "model_file", ""))
+                self.manifest.set_meta(db, "compatible", "[]")
             return
         if stored_model != self.embedder.name or stored_dim != str(self.embedder.dim):
             raise ModelMismatchError(
@@ -111,6 +120,35 @@ class Assistant:
                 f"(dimension {self.embedder.dim}). Run `python ingest.py --rebuild` to re-embed the articles, "
                 f"or set ASSISTANT_MODEL={stored_model}."
             )
+        self._check_backend()
+
+    def _check_backend(self) -> None:
+        """Vectors of another backend (torch / onnx int8) may share the store only if they agree:
+        re-embed a probe of the store's own chunks and compare with the stored vectors."""
+        stored = f"{self.manifest.get_meta('backend')}:{self.manifest.get_meta('model_file') or ''}"
+        current = f"{self.embedder.backend}:{getattr(self.embedder, 'model_file', '')}"
+        accepted = json.loads(self.manifest.get_meta("compatible") or "[]")
+        if current == stored or current in accepted:
+            return
+        rows = self.manifest.read().execute(
+            "SELECT id, embedded_text FROM chunks ORDER BY id LIMIT ?", (PROBE_CHUNKS,)
+        ).fetchall()
+        old = self.vectors.vectors([r[0] for r in rows])
+        probe = [(i, t) for i, t in rows if i in old]
+        cosine = 0.0
+        if probe:
+            new = self.embedder.embed_documents([t for _, t in probe])
+            cosine = float(np.mean([float(old[i] @ v) for (i, _), v in zip(probe, new, strict=True)]))
+        if cosine < COMPATIBLE_COSINE:
+            raise ModelMismatchError(
+                f"the store {self.store_dir} was embedded with the {stored.split(':')[0]!r} backend and the current "
+                f"{self.embedder.backend!r} backend does not reproduce its vectors (mean cosine {cosine:.3f} on "
+                f"{len(probe)} probe chunks, {COMPATIBLE_COSINE} needed). Run `python ingest.py --rebuild` to "
+                f"re-embed the articles, or set ASSISTANT_EMBED_BACKEND={stored.split(':')[0]}."
+            )
+        log.info("backend %s is compatible with the store (mean cosine %.4f on %d chunks)", current, cosine, len(probe))
+        with self.manifest.write() as db:
+            self.manifest.set_meta(db, "compatible", json.dumps(sorted({*accepted, current})))
 
     # --- keeping up with other processes ------------------------------------------------------
 

@@ -33,6 +33,8 @@ class Settings:
     """Threads for batch embedding during ingest; 0 = all cores."""
     query_threads: int = 1
     """Threads for embedding a single query: 1 avoids stalls under CPU contention."""
+    onnx_cache: Path | None = None
+    """Folder for the built ONNX model (default ~/.cache/assistant-onnx; built once per model)."""
     chroma_host: str | None = None
     chroma_port: int = 8000
     collection: str = "chunks"
