@@ -8,6 +8,7 @@ Specs: `ollama:MODEL` (server at OLLAMA_HOST, default http://127.0.0.1:11434),
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import queue
@@ -205,12 +206,12 @@ def make_chat_model(spec: str, timeout: float) -> Any:
             f"or llamacpp:/path/to/model.gguf"
         )
     if kind == "ollama":
-        from langchain_ollama import ChatOllama
+        ChatOllama = _import_client("langchain_ollama", "ChatOllama")  # noqa: N806
 
         host = os.environ.get("OLLAMA_HOST") or None
         return ChatOllama(model=arg, base_url=host, temperature=0.2, client_kwargs={"timeout": timeout})
     if kind == "openai":
-        from langchain_openai import ChatOpenAI
+        ChatOpenAI = _import_client("langchain_openai", "ChatOpenAI")  # noqa: N806
 
         base_url = os.environ.get("OPENAI_BASE_URL") or None
         api_key = os.environ.get("OPENAI_API_KEY") or None
@@ -226,6 +227,15 @@ def make_chat_model(spec: str, timeout: float) -> Any:
 
 
 # --- llama.cpp in-process -----------------------------------------------------------------
+
+
+def _import_client(module: str, name: str) -> Any:
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError as exc:
+        raise LLMConfigError(
+            f"ASSISTANT_LLM needs {module.replace('_', '-')}, which is not installed: pip install -r requirements-llm.txt"
+        ) from exc
 
 
 def _import_llama_cpp() -> Any:
