@@ -54,9 +54,17 @@ class Settings:
     answer_sentences: int = 5
     max_question_chars: int = 2000
     llm: str | None = None
+    """Language model for answers: `ollama:MODEL`, `openai:MODEL` (OPENAI_BASE_URL / OPENAI_API_KEY) or
+    `llamacpp:/path/model.gguf`; unset = extractive answers only (see assistant/llm.py)."""
     llm_timeout: float = 30.0
+    """Seconds one question may spend in the language model, retries included; then the extractive answer."""
     max_upload_mb: float = 10.0
+    """Largest article file the app accepts per upload."""
     auth: str | None = None
+    """`user:password` to require a login in the app; unset = no login."""
+    host: str = "127.0.0.1"
+    """Address the app listens on (`0.0.0.0` exposes it to the network)."""
+    port: int = 7860
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
