@@ -209,7 +209,7 @@ def make_chat_model(spec: str, timeout: float) -> Any:
         ChatOllama = _import_client("langchain_ollama", "ChatOllama")  # noqa: N806
 
         host = os.environ.get("OLLAMA_HOST") or None
-        return ChatOllama(model=arg, base_url=host, temperature=0.2, client_kwargs={"timeout": timeout})
+        return ChatOllama(model=arg, base_url=host, temperature=0.2, num_ctx=4096, client_kwargs={"timeout": timeout})
     if kind == "openai":
         ChatOpenAI = _import_client("langchain_openai", "ChatOpenAI")  # noqa: N806
 

@@ -495,6 +495,7 @@ def test_ollama_backend_streams_ndjson_from_api_chat(open_bot, server):
     pieces, answer = stream(bot, CRAMPS)
     path, body = server.requests[-1]
     assert path == "/api/chat" and body["model"] == "llama3.2"
+    assert body["options"]["num_ctx"] == 4096  # room for five passages (older Ollama defaults to 2048)
     assert len(pieces) > 5
     assert answer.backend == "ollama:llama3.2"
     assert [c.source for c in answer.citations] == ["leg-cramps.md"] and "[1]" in answer.text
