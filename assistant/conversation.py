@@ -138,4 +138,10 @@ standalone_query = fold_question
 """The name Assistant.ask uses for the no-LLM folding (`history` keyword)."""
 
 
-__all__ = ["content_words", "fold_question", "standalone_query", "is_follow_up", "previous_questions", "topic_words"]
+def message_text(content: Any) -> str:
+    """The text of a chat message's content (a string, a text part, or a list of parts)."""
+    return _text_of(content)
+
+
+__all__ = ["content_words", "fold_question", "standalone_query", "is_follow_up", "message_text", "previous_questions",
+           "topic_words"]

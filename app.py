@@ -1,0 +1,90 @@
+#!/usr/bin/env python
+"""The chat in the browser: `python app.py [--store DIR] [--corpus DIR] [--host 127.0.0.1] [--port 7860]`.
+
+Syncs the corpus folder into the store (progress in the console), then serves the Gradio app
+(assistant/webapp.py) on 127.0.0.1 unless told otherwise. Settings also come from ASSISTANT_*
+environment variables (ASSISTANT_CORPUS, ASSISTANT_STORE, ASSISTANT_AUTH="user:password", ...).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+STARTED = time.perf_counter()
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no telemetry, no version check
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="app.py", description="Chat with cited answers over a folder of health articles.")
+    p.add_argument("--store", type=Path, help="store folder (default: ASSISTANT_STORE or ./data)")
+    p.add_argument("--corpus", type=Path, help="folder of articles to sync, upload into and delete from "
+                                               "(default: ASSISTANT_CORPUS or ./corpus)")
+    p.add_argument("--host", help="address to listen on (default: ASSISTANT_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: ASSISTANT_PORT or 7860)")
+    p.add_argument("--no-sync", action="store_true", help="serve the store as it is, without syncing the corpus first")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Gradio's import (seconds) overlaps with loading the embedding model: a faster start.
+    ui_import = threading.Thread(target=importlib.import_module, args=("assistant.webapp",), daemon=True)
+    ui_import.start()
+    from assistant import Assistant, AssistantError, Settings
+
+    try:
+        settings = Settings.from_env(store=args.store, corpus=args.corpus, host=args.host, port=args.port)
+        corpus = settings.corpus.expanduser()
+        if not corpus.is_dir():
+            raise AssistantError(f"corpus folder not found: {corpus} (create it or pass --corpus DIR)")
+        print(f"Opening the store {settings.store} …", flush=True)
+        bot = Assistant.open(settings=settings)
+        if not args.no_sync:
+            print(f"Syncing {corpus} …", flush=True)
+            report = bot.ingest([corpus])
+            print(f"  {report}".replace("\n", "\n  "), flush=True)
+        print(f"{len(bot.articles())} articles ready.", flush=True)
+        ui_import.join()
+        from assistant.webapp import build_ui, launch_kwargs
+
+        demo = build_ui(bot, settings, corpus=corpus)
+        kwargs = launch_kwargs(settings)  # checks ASSISTANT_AUTH
+        demo.queue(default_concurrency_limit=4)
+        _, local_url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **kwargs)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. the port is taken
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the next start finishes the sync", file=sys.stderr)
+        return 130
+    login = " (login required)" if "auth" in kwargs else ""
+    print(f"Ready in {time.perf_counter() - STARTED:.1f} s: open {local_url}{login}  (Ctrl+C to stop)", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.close()
+        bot.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
