@@ -63,6 +63,11 @@ DISCLAIMER = (
     "Answers are quoted from the articles in this collection, with their sources. "
     "They are general information, <strong>not medical advice</strong>; in an emergency call your local emergency number."
 )
+LLM_DISCLAIMER = (
+    "Answers are written by a language model ({backend}) from the articles in this collection; every [n] is "
+    "checked against the passages it was given. They are general information, <strong>not medical advice</strong>; "
+    "in an emergency call your local emergency number."
+)
 TYPING_SECONDS = 0.6
 """An answer that arrives in one piece (extractive) is typed out over at most this long."""
 TYPING_WORDS = 4
@@ -124,6 +129,15 @@ def default_answer_stream(assistant: Assistant) -> AnswerStream:
     return stream
 
 
+def backend_note(answer: Answer, llm: str | None) -> str:
+    """A small line under an answer naming what wrote it, when a language model is configured."""
+    if llm is None:
+        return ""
+    if answer.backend == "extractive":
+        return f"\n\n<sub>Answered without the language model ({escape_text(llm)}): sentences quoted from the articles.</sub>"
+    return f"\n\n<sub>Written by {escape_text(answer.backend)} from the passages above; citations checked.</sub>"
+
+
 def typed(piece: str, words: int = TYPING_WORDS) -> list[str]:
     """A long piece cut into runs of a few words (whitespace kept), so it can be typed out."""
     parts = piece.split(" ")
@@ -141,6 +155,9 @@ class ChatApp:
         self.settings = settings or assistant.settings
         self.corpus = Path(corpus or self.settings.corpus).expanduser().resolve()
         self.answer_stream = answer_stream or default_answer_stream(assistant)
+        grounded = getattr(assistant, "grounded", None)
+        self.llm_name: str | None = grounded.name if grounded is not None else None
+        """The configured language model ("openai:gpt-4o-mini"), None for extractive answers only."""
         self._records: OrderedDict[str, dict] = OrderedDict()
         self._records_lock = threading.Lock()
         self.typing_seconds = TYPING_SECONDS
@@ -183,8 +200,9 @@ class ChatApp:
             yield "⚠️ No answer was produced.", gr.skip(), gr.skip()
             return
         rendered = render_answer(answer)
-        self._remember(rendered.markdown, question, answer, rendered)
-        yield rendered.markdown, self._passages_heading(question, history, answer), passage_rows(answer.hits)
+        markdown = rendered.markdown + backend_note(answer, self.llm_name)
+        self._remember(markdown, question, answer, rendered)
+        yield markdown, self._passages_heading(question, history, answer), passage_rows(answer.hits)
 
     def _passages_heading(self, question: str, history: list, answer: Answer) -> str:
         searched = next((n.split(":", 1)[1].strip() for n in answer.notes if n.startswith("Read as:")), None)
@@ -371,7 +389,8 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
     with gr.Blocks(title="Health articles assistant", fill_height=True, analytics_enabled=False) as demo:
         demo.chat_app = app  # type: ignore[attr-defined]
         with gr.Row(elem_classes="app-header"):
-            gr.Markdown(f"# Health articles assistant\n<p class='disclaimer'>{DISCLAIMER}</p>")
+            disclaimer = DISCLAIMER if app.llm_name is None else LLM_DISCLAIMER.format(backend=escape_text(app.llm_name))
+            gr.Markdown(f"# Health articles assistant\n<p class='disclaimer'>{disclaimer}</p>")
         with gr.Sidebar(position="right", open=False, width=520, label="Article") as sidebar:
             reader = gr.HTML(READER_HINT, js_on_load=READER_JS, elem_classes="reader-panel")
         catcher = gr.HTML("", js_on_load=LINK_CATCHER_JS, elem_id="source-link-catcher", container=False)

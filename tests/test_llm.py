@@ -659,3 +659,25 @@ def test_missing_client_package_names_the_requirements_file(open_bot, monkeypatc
     monkeypatch.setitem(sys.modules, "langchain_ollama", None)
     with pytest.raises(LLMConfigError, match=re.escape("pip install -r requirements-llm.txt")):
         open_bot(ASSISTANT_LLM="ollama:llama3.2")
+
+
+# --- the chat in the app ---------------------------------------------------------------------------
+
+
+def test_app_chat_streams_the_model_then_shows_sources_and_the_backend(openai_bot, server, llm_store):
+    from assistant.webapp import ChatApp
+
+    server.script = well_cited
+    app = ChatApp(openai_bot, corpus=llm_store.parent / "corpus")
+    steps = [step[0] for step in app.chat(CRAMPS, [])]
+    assert len(steps) > 5 and steps[0].startswith("Night") and steps[0].endswith("▍")  # token by token
+    assert re.search(r"\[\d\]\. ▍$", steps[-2])  # the model's raw marker while streaming
+    final = steps[-1]
+    assert "**Sources**" in final and "**Sources**" not in steps[-2]  # sources once complete
+    assert final.startswith("Night cramps often follow dehydration or long hours of sitting [1].")
+    assert f"Written by openai:{MODEL}" in final
+
+    server.script = lambda messages: "HACKED"
+    final = [step[0] for step in app.chat(CRAMPS, [])][-1]
+    assert "HACKED" not in final and "could not be grounded" in final
+    assert f"Answered without the language model (openai:{MODEL})" in final
