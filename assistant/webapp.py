@@ -14,6 +14,7 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no telemetry, no version check
 
 import hashlib
+import html
 import logging
 import threading
 import time
@@ -146,6 +147,38 @@ def typed(piece: str, words: int = TYPING_WORDS) -> list[str]:
     return [" ".join(parts[i : i + words]) + (" " if i + words < len(parts) else "") for i in range(0, len(parts), words)]
 
 
+def escape_user_text(text: str) -> str:
+    """A user's message shown as typed: `<` and `>` escaped (idempotent, so a retried message is not
+    escaped twice); Gradio's sanitiser alone would keep `<img src=x>` as an element."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SafeChatInterface(gr.ChatInterface):
+    """ChatInterface whose user messages are displayed as text, never as HTML (and whose textbox
+    keeps its placeholder after the first question)."""
+
+    def _clear_and_save_textbox(self, message):
+        return type(self.textbox)("", interactive=False), message
+
+    def _message_as_message_dict(self, message, role):
+        dicts = super()._message_as_message_dict(message, role)
+        if role == "user":
+            for d in dicts:
+                if isinstance(d.get("content"), str):
+                    d["content"] = escape_user_text(d["content"])
+        return dicts
+
+
+def plain_history(history: list) -> list:
+    """The chat history with the display escaping of user messages undone (for follow-up folding)."""
+    out = []
+    for m in history or []:
+        if isinstance(m, dict) and m.get("role") == "user":
+            m = {**m, "content": html.unescape(message_text(m.get("content")))}
+        out.append(m)
+    return out
+
+
 class ChatApp:
     """The handlers behind the UI; kept apart from the layout so they can be tested directly."""
 
@@ -170,6 +203,7 @@ class ChatApp:
         if not question:
             yield "Please type a question.", gr.skip(), gr.skip()
             return
+        history = plain_history(history)
         notice = urgent_notice(question) or urgent_notice(fold_question(question, history))
         shown = f"{notice}\n\n" if notice else ""
         if notice:
@@ -392,12 +426,12 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
             disclaimer = DISCLAIMER if app.llm_name is None else LLM_DISCLAIMER.format(backend=escape_text(app.llm_name))
             gr.Markdown(f"# Health articles assistant\n<p class='disclaimer'>{disclaimer}</p>")
         with gr.Sidebar(position="right", open=False, width=520, label="Article") as sidebar:
-            reader = gr.HTML(READER_HINT, js_on_load=READER_JS, elem_classes="reader-panel")
+            reader = gr.HTML(READER_HINT, js_on_load=READER_JS, elem_classes="reader-panel", elem_id="reader")
         catcher = gr.HTML("", js_on_load=LINK_CATCHER_JS, elem_id="source-link-catcher", container=False)
         passages_heading = gr.Markdown("Ask a question in the Chat tab: its passages appear here.", render=False)
         passages = gr.Dataframe(
             headers=PASSAGE_COLUMNS, datatype=["number", "str", "str", "number", "number", "number", "str"],
-            interactive=False, wrap=True, render=False, column_widths=["4%", "22%", "14%", "7%", "8%", "7%", "38%"],
+            interactive=False, wrap=True, render=False, elem_id="passages", column_widths=["4%", "22%", "14%", "7%", "8%", "7%", "38%"],
         )
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
@@ -407,10 +441,11 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
                     placeholder="Ask about the articles: every answer shows where it comes from.",
                     buttons=["copy"], feedback_options=("Like", "Dislike"),
                 )
-                gr.ChatInterface(
+                SafeChatInterface(
                     app.chat, chatbot=chatbot,
                     textbox=gr.Textbox(placeholder="Ask a question, e.g. why cramps at night?", show_label=False,
-                                       submit_btn=True, stop_btn=True, autofocus=True, max_length=4000),
+                                       submit_btn=True, stop_btn=True, autofocus=True, max_length=4000,
+                                       elem_id="question"),
                     examples=EXAMPLES, run_examples_on_click=True, cache_examples=False,
                     additional_outputs=[passages_heading, passages], save_history=True,
                     api_name="chat", api_visibility="undocumented", concurrency_limit=4, fill_height=True,
@@ -432,15 +467,16 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
                     refresh_btn = gr.Button("Refresh", scale=0, min_width=100)
                 table = gr.Dataframe(
                     value=app.article_table(), headers=ARTICLE_COLUMNS, interactive=False, wrap=True, max_height=420,
+                    elem_id="articles-table",
                     datatype=["str", "str", "number", "number", "str", "str"],
                 )
                 with gr.Row(equal_height=False):
                     with gr.Column():
                         files = gr.File(
                             label=f"Upload .txt, .md or .html articles (up to {app.settings.max_upload_mb:g} MB each)",
-                            file_count="multiple", type="filepath", height=140,
+                            file_count="multiple", type="filepath", height=140, elem_id="upload-files",
                         )
-                        upload_btn = gr.Button("Add to corpus", variant="primary")
+                        upload_btn = gr.Button("Add to corpus", variant="primary", elem_id="upload-button")
                     with gr.Column():
                         resync_btn = gr.Button("Re-sync corpus folder")
                         to_delete = gr.Dropdown(choices=app.corpus_choices(), label="Delete an article", value=None)

@@ -1,0 +1,270 @@
+"""End to end in a real browser: `python app.py` over a small temp corpus, driven by Playwright
+with Debian's Chromium (never a downloaded browser). Saves docs/screenshot.png."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from assistant.feedback import read_feedback
+
+from .conftest import CORPUS, REPO
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTICLES = ["leg-cramps-at-night.txt", "nosebleeds.txt", "snoring.txt", "tension-headache.html", "dehydration.md"]
+XSS_ARTICLE = (
+    "Kitchen burns <script>alert(1)</script>\n\n"
+    "First aid for small kitchen burns\n\n"
+    "Cool a small kitchen burn under cool running water for twenty minutes <img src=x onerror=alert(1)> "
+    "and cover it loosely with cling film. ${alert(1)} {{constructor}} [click](javascript:alert(1))\n"
+)
+UPLOADED = (
+    "# Chilblains in cold weather\n\n## What chilblains are\n\n"
+    "Chilblains are itchy, swollen red patches on the toes and fingers that appear a few hours after "
+    "the skin gets cold and is then warmed too quickly, for example by a hot radiator.\n"
+)
+START_TIMEOUT = 600  # seconds; a cold start on a busy 2-core machine loads the model and ingests
+ANSWER_TIMEOUT = 120_000  # ms
+QUESTION = "#question textarea"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """`python app.py --corpus ... --store ... --port ...` in a subprocess, until it says Ready."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            "the browser test needs Debian's Chromium at /usr/bin/chromium: "
+            "run `apt-get install -y chromium` (.ci/run installs it when missing)"
+        )
+    root = tmp_path_factory.mktemp("browser")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name in ARTICLES:
+        shutil.copy(CORPUS / name, corpus / name)
+    (corpus / "kitchen-burns.txt").write_text(XSS_ARTICLE)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
+    cmd = [sys.executable, str(REPO / "app.py"), "--corpus", str(corpus), "--store", str(root / "store"),
+           "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    output: list[str] = []
+    deadline = time.monotonic() + START_TIMEOUT
+    try:
+        while True:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail(f"app.py did not start (exit {proc.poll()}):\n" + "".join(output[-40:]))
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            output.append(line)
+            if line.startswith("Ready in"):
+                break
+        assert f"http://127.0.0.1:{port}" in line  # bound to localhost by default
+        yield f"http://127.0.0.1:{port}/", root
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page with every request and every JS dialog recorded."""
+
+    def __init__(self, browser, url: str):
+        self.url = url
+        self.context = browser.new_context(viewport={"width": 1440, "height": 900})
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(url)
+        self.page.locator(QUESTION).wait_for(timeout=60_000)
+
+    def external_requests(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(self.url) and not u.startswith(("data:", "blob:"))]
+
+    def ask(self, question: str):
+        """Type a question, wait for its complete answer (the Sources block), return the message."""
+        page = self.page
+        before = page.locator("[data-testid=bot]").count()
+        box = page.locator(QUESTION)
+        expect(box).to_be_editable(timeout=ANSWER_TIMEOUT)  # disabled while the previous answer streams
+        box.fill(question)
+        box.press("Enter")
+        message = page.locator("[data-testid=bot]").nth(before)
+        message.wait_for(timeout=ANSWER_TIMEOUT)
+        page.wait_for_function(
+            "n => { const m = document.querySelectorAll('[data-testid=bot]')[n];"
+            " return m && /Sources|Closest articles/.test(m.innerText) }",
+            arg=before, timeout=ANSWER_TIMEOUT,
+        )
+        return message
+
+    def tab(self, name: str) -> None:
+        self.page.locator("button[role=tab]:visible", has_text=name).first.click()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def test_chat_answers_with_sources_reader_follow_up_and_history(app_url, browser):
+    url, root = app_url
+    w = Watched(browser, url)
+    page = w.page
+    try:
+        assert "not medical advice" in page.locator(".disclaimer").inner_text()
+        answer = w.ask("why cramps at night?")
+        assert "[1]" in answer.inner_text()
+        sources = answer.locator("a.source-open")
+        assert sources.count() >= 1
+        assert "leg cramps" in sources.first.inner_text().lower()
+        assert answer.locator("mark").count() >= 1  # the cited sentence is highlighted
+        assert "relevance" in answer.inner_text()
+
+        # A source opens the whole article in the reader, the cited passage marked.
+        sources.first.click()
+        reader = page.locator("#reader")
+        reader.locator("mark#cited").wait_for(timeout=60_000)
+        assert "How to prevent night-time leg cramps" in reader.inner_text()
+        assert page.url == url  # the link was handled in the app, not followed
+        page.locator("[data-testid=user]").first.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        (REPO / "docs").mkdir(exist_ok=True)
+        page.screenshot(path=str(REPO / "docs" / "screenshot.png"))
+
+        # Like: saved to <store>/feedback.jsonl with the question and its sources.
+        answer.hover()
+        page.locator("button[aria-label=Like]").last.click()
+        deadline = time.monotonic() + 30
+        while not read_feedback(root / "store") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        [record] = read_feedback(root / "store")
+        assert record["rating"] == "like" and record["question"] == "why cramps at night?"
+        assert record["sources"][0]["source"] == "leg-cramps-at-night.txt"
+
+        # The follow-up uses the conversation.
+        follow = w.ask("how can I make them stop quickly?")
+        assert "The fastest ways to stop a leg cramp" in follow.inner_text()
+
+        # Passages view: dense / keyword / fused scores of the last question.
+        w.tab("Passages")
+        passages = page.get_by_text("Searched as:")
+        passages.wait_for(timeout=30_000)
+        assert "leg-cramps-at-night.txt" in page.locator("#passages").inner_text()
+        w.tab("Chat")
+
+        # The conversation survives a reload (browser-side history).
+        page.reload()
+        page.get_by_text("why cramps at night?").first.click(timeout=60_000)
+        page.locator("[data-testid=bot]").nth(1).wait_for(timeout=30_000)
+        assert "The fastest ways to stop a leg cramp" in page.locator("[data-testid=bot]").nth(1).inner_text()
+        assert not w.dialogs
+        assert w.external_requests() == []
+    finally:
+        w.close()
+
+
+def test_upload_an_article_and_ask_about_it(app_url, browser, tmp_path):
+    url, root = app_url
+    w = Watched(browser, url)
+    page = w.page
+    try:
+        upload = tmp_path / "Chilblains (cold toes).md"
+        upload.write_text(UPLOADED)
+        refused = tmp_path / "notes.exe"
+        refused.write_bytes(b"MZ\x00\x01")
+        w.tab("Articles")
+        page.locator("#upload-files input[type=file]").set_input_files([str(upload), str(refused)])
+        page.wait_for_timeout(1000)
+        page.locator("#upload-button").click()
+        status = page.locator("#articles-status")
+        page.wait_for_function(
+            "() => /Sync:/.test(document.querySelector('#articles-status').innerText)", timeout=ANSWER_TIMEOUT
+        )
+        text = status.inner_text()
+        assert "Chilblains-cold-toes.md" in text and "added" in text
+        assert "unsupported file type" in text
+        assert (root / "corpus" / "Chilblains-cold-toes.md").read_text() == UPLOADED
+        page.get_by_placeholder("Filter by title").fill("chilblains")
+        table = page.locator("#articles-table")
+        expect(table).to_contain_text("Chilblains-cold-toes.md", timeout=30_000)
+        expect(table).not_to_contain_text("nosebleeds.txt", timeout=30_000)  # filtered
+
+        w.tab("Chat")
+        answer = w.ask("what are chilblains?")
+        assert "Chilblains" in answer.inner_text()
+        assert "Chilblains-cold-toes.md" in answer.inner_text()
+        assert not w.dialogs
+        assert w.external_requests() == []
+    finally:
+        w.close()
+
+
+def test_xss_article_renders_inert(app_url, browser):
+    url, _ = app_url
+    w = Watched(browser, url)
+    page = w.page
+    try:
+        answer = w.ask("first aid for small kitchen burns <img src=x onerror=alert(2)>")
+        assert "<img src=x onerror=alert(1)>" in answer.inner_text()  # shown as text
+        assert "<img src=x onerror=alert(2)>" in page.locator("[data-testid=user]").last.inner_text()
+        answer.locator("a.source-open", has_text="Kitchen burns").first.click()
+        reader = page.locator("#reader")
+        reader.locator("mark#cited").wait_for(timeout=60_000)
+        reader_text = reader.inner_text()
+        assert "<script>alert(1)</script>" in reader_text
+        assert "${alert(1)}" in reader_text and "{{constructor}}" in reader_text  # no template evaluation
+        w.tab("Articles")
+        expect(page.locator("#articles-table")).to_contain_text("<script>alert(1)</script>", timeout=30_000)
+        page.wait_for_timeout(1500)
+        injected = page.evaluate(
+            "() => ({imgs: document.querySelectorAll('img[src=x], img[src=\"x\"]').length,"
+            " handlers: document.querySelectorAll('[onerror]').length,"
+            " scripts: Array.from(document.scripts).filter(s => /alert\\(/.test(s.textContent)"
+            " && !s.textContent.startsWith('window.gradio_config')).length,"
+            " jsLinks: document.querySelectorAll('a[href^=javascript]').length})"
+        )
+        assert injected == {"imgs": 0, "handlers": 0, "scripts": 0, "jsLinks": 0}
+        assert w.dialogs == []
+        assert w.external_requests() == []
+    finally:
+        w.close()
