@@ -93,6 +93,8 @@ class Answer:
     def __str__(self) -> str:
         lines = [self.text, ""]
         lines.extend(f"Note: {n}" for n in self.notes)
+        if self.backend != "extractive":
+            lines.append(f"Written by {self.backend} from the sources below (citations checked).")
         if self.citations:
             lines.append("Sources:" if self.covered else "Closest articles:")
             for c in self.citations:

@@ -352,6 +352,7 @@ def test_non_streaming_ask_uses_a_plain_completion(openai_bot, server):
     assert not body.get("stream")
     assert answer.backend == f"openai:{MODEL}" and [c.source for c in answer.citations] == ["leg-cramps.md"]
     assert "[1]" in answer.text and "Sources:" in str(answer)
+    assert f"Written by openai:{MODEL}" in str(answer)  # what the CLI prints
 
 
 def test_marker_matching_no_passage_is_removed_and_reported(openai_bot, server):
