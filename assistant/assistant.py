@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
@@ -64,7 +65,9 @@ class Assistant:
         self._ingest_lock = threading.Lock()
         self.retriever = Retriever(settings, embedder, vectors, manifest, lambda: self._keyword)
         self.answerer = ExtractiveAnswerer(embedder, settings.answer_passages, settings.answer_sentences)
+        self._owns_vectors = False
         self._check_model()
+        self._check_vectors()
         self._refresh()
 
     # --- construction -----------------------------------------------------------------------
@@ -89,15 +92,20 @@ class Assistant:
             raise StoreError(f"store path {store_dir} exists and is not a folder")
         store_dir.mkdir(parents=True, exist_ok=True)
         embedder = embedder or load_embedder(settings)
-        if rebuild:
-            with _store_lock(store_dir):
+        # Embedded Chroma is not safe to open while another process writes to it (a fresh client
+        # replays Chroma's log and can damage the store for good): open under the ingest lock.
+        embedded = vector_store is None and not settings.chroma_host
+        with _store_lock(store_dir) if (rebuild or embedded) else contextlib.nullcontext():
+            if rebuild:
                 _wipe(store_dir, settings, vector_store)
-        vectors = vector_store or VectorStore(
-            path=store_dir / "chroma", host=settings.chroma_host, port=settings.chroma_port,
-            collection=settings.collection,
-        )
-        manifest = Manifest(store_dir / "manifest.sqlite3")
-        return cls(settings, embedder, vectors, manifest, llm=llm)
+            vectors = vector_store or VectorStore(
+                path=store_dir / "chroma", host=settings.chroma_host, port=settings.chroma_port,
+                collection=settings.collection,
+            )
+            manifest = Manifest(store_dir / "manifest.sqlite3")
+            bot = cls(settings, embedder, vectors, manifest, llm=llm)
+        bot._owns_vectors = vector_store is None
+        return bot
 
     @property
     def store_dir(self) -> Path:
@@ -121,6 +129,25 @@ class Assistant:
                 f"or set ASSISTANT_MODEL={stored_model}."
             )
         self._check_backend()
+
+    def _check_vectors(self) -> None:
+        """A store whose manifest and vector store disagree wholesale was damaged outside an ingest
+        (a deleted Chroma folder or manifest): refuse it with the fix rather than look empty."""
+        if self.manifest.journal():
+            return  # an interrupted ingest: the next ingest finishes it
+        chunks, vectors = self.manifest.count_chunks(), self.vectors.count()
+        if chunks and not vectors:
+            raise StoreError(
+                f"the vector store {self.vectors.where} is empty or missing, but the manifest of {self.store_dir} "
+                f"lists {chunks} chunks (was the Chroma folder deleted or replaced?). "
+                "Run `python ingest.py --rebuild` to re-embed the articles."
+            )
+        if vectors and not chunks:
+            raise StoreError(
+                f"the manifest of {self.store_dir} is empty or missing, but the vector store {self.vectors.where} "
+                f"holds {vectors} vectors (was manifest.sqlite3 deleted?). "
+                "Run `python ingest.py --rebuild` to start the store afresh."
+            )
 
     def _check_backend(self) -> None:
         """Vectors of another backend (torch / onnx int8) may share the store only if they agree:
@@ -160,15 +187,20 @@ class Assistant:
         with self._refresh_lock:
             if generation == self._keyword.generation:
                 return
-            saved = KeywordIndex.load(self._keyword_dir)
-            if saved is not None and saved.generation == generation:
-                index = saved
-            elif _locked_by_other(self.store_dir) and self._keyword.generation >= 0:
-                return  # an ingest is running elsewhere: keep the current index until it finishes
-            else:
-                index = self._build_keyword(generation)
-            if self._keyword.generation >= 0 and not self._ingest_lock.locked():
-                self.vectors.reload()  # written by another process: drop Chroma's cached index
+            first = self._keyword.generation < 0
+            if self._ingest_lock.locked() and not first:
+                return  # our own ingest is running: it installs the new index when it is done
+            with _try_store_lock(self.store_dir) as free:  # held so no ingest starts mid-reload
+                if not free and not first:
+                    return  # an ingest is running elsewhere: keep the current view until it finishes
+                generation = self.manifest.generation
+                saved = KeywordIndex.load(self._keyword_dir)
+                if saved is not None and saved.generation == generation:
+                    index = saved
+                else:
+                    index = self._build_keyword(generation)
+                if not first:
+                    self.vectors.reload()  # written by another process: drop Chroma's cached index
             self._keyword = index
             log.info("keyword index at generation %d (%d chunks)", generation, len(index))
 
@@ -200,6 +232,7 @@ class Assistant:
 
             def run() -> None:
                 syncer.recover()
+                syncer.reconcile()
                 for root in roots:
                     syncer.sync(root, report)
                 self._save_keyword()
@@ -338,6 +371,8 @@ class Assistant:
 
     def close(self) -> None:
         self.manifest.close()
+        if self._owns_vectors:
+            self.vectors.close()
 
     def __enter__(self) -> Assistant:
         return self
@@ -379,14 +414,19 @@ def _store_lock(store_dir: Path) -> filelock.FileLock:
     return lock
 
 
-def _locked_by_other(store_dir: Path) -> bool:
+@contextlib.contextmanager
+def _try_store_lock(store_dir: Path) -> Iterator[bool]:
+    """Hold the store's ingest lock if it is free (yields True), else yield False at once."""
     lock = filelock.FileLock(str(store_dir / "ingest.lock"))
     try:
         lock.acquire(timeout=0)
     except filelock.Timeout:
-        return True
-    lock.release()
-    return False
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
 
 
 def _wipe(store_dir: Path, settings: Settings, vector_store: VectorStore | None) -> None:

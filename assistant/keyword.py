@@ -63,7 +63,11 @@ class KeywordIndex:
 
     # persistence: <dir>/ (bm25s files + ids.json + generation.json), replaced atomically
     def save(self, directory: Path) -> None:
+        """Write to a temp folder, then swap it in (callers hold the store's ingest lock)."""
         directory.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in directory.parent.glob(".keyword-*"):  # from a save that was killed
+            shutil.rmtree(leftover, ignore_errors=True)
+        log.info("saving keyword index: %d chunks, generation %d", len(self.ids), self.generation)
         tmp = Path(tempfile.mkdtemp(prefix=".keyword-", dir=directory.parent))
         try:
             if self.bm25 is not None:
@@ -72,6 +76,7 @@ class KeywordIndex:
             (tmp / "generation.json").write_text(json.dumps({"generation": self.generation}))
             old = directory.with_name(directory.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
+            log.info("swapping in the new keyword index at %s", directory)
             if directory.exists():
                 os.replace(directory, old)
             os.replace(tmp, directory)

@@ -106,6 +106,13 @@ class VectorStore:
     def count(self) -> int:
         return int(self.collection.count())
 
+    def close(self) -> None:
+        """Release the client (embedded mode: Chroma's files are closed when no other client uses them)."""
+        try:
+            self.client.close()
+        except Exception as exc:  # noqa: BLE001 - closing is best effort
+            log.debug("closing the Chroma client: %s", exc)
+
     @classmethod
     def destroy(cls, path: Path, collection: str = "chunks") -> None:
         """Empty an embedded store, even one too damaged to open (used by --rebuild)."""

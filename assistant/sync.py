@@ -102,6 +102,31 @@ class Syncer:
             self.manifest.journal_clear(db)
         return len(dead)
 
+    def reconcile(self) -> int:
+        """Make the vector store hold exactly the manifest's chunks when their counts disagree.
+
+        Not needed after a crash (the journal covers that); it repairs damage done outside an
+        ingest, e.g. vectors lost by Chroma or left behind by a deleted manifest row. Orphan
+        vectors are deleted and missing ones re-embedded from the manifest's text. Returns the
+        number of vectors fixed."""
+        n_chunks, n_vectors = self.manifest.count_chunks(), self.vectors.count()
+        if n_chunks == n_vectors:
+            return 0
+        wanted = set(self.manifest.all_chunk_ids())
+        have = self.vectors.ids()
+        orphans, missing = sorted(have - wanted), sorted(wanted - have)
+        log.warning(
+            "repairing the vector store: %d vectors without a chunk, %d chunks without a vector",
+            len(orphans), len(missing),
+        )
+        self.vectors.delete(orphans)
+        chunks = self.manifest.chunks_by_id(missing)
+        for start in range(0, len(missing), FLUSH_CHUNKS):
+            part = [chunks[i] for i in missing[start : start + FLUSH_CHUNKS]]
+            vectors = self.embedder.embed_documents([c.embedded_text for c in part])
+            self.vectors.upsert([c.id for c in part], vectors, [metadata(c) for c in part])
+        return len(orphans) + len(missing)
+
     # --- sync -------------------------------------------------------------------------------
 
     def sync(self, folder: str | Path, report: IngestReport) -> None:
@@ -187,6 +212,7 @@ class Syncer:
             self.manifest.journal_add(db, stale, "delete")
             self.manifest.journal_clear(db, fresh_ids)
             self._bump(db)
+            log.info("committing manifest: %d articles, %d chunks replaced", len(batch), len(stale))
         self._delete(stale)
         report.chunks += len(fresh)
         report.added += sum(p.is_new for p in batch)
@@ -196,6 +222,7 @@ class Syncer:
         if not gone:
             return
         ids: list[str] = []
+        log.info("removing %d articles from the manifest", len(gone))
         with self.manifest.write() as db:
             for root, source in gone:
                 ids += self.manifest.delete_article(db, root, source)
@@ -214,6 +241,7 @@ class Syncer:
         ids = list(ids)
         if not ids:
             return
+        log.info("deleting %d stale vectors from the vector store", len(ids))
         self.vectors.delete(ids)
         with self.manifest.write() as db:
             self.manifest.journal_clear(db, ids)

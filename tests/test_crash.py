@@ -1,0 +1,290 @@
+"""Crash safety: SIGKILL an ingest at chosen points, then the next ingest completes and the store is consistent.
+
+Each trial runs the real ingest command line in a subprocess (`tests/helpers_crash.py`: the CLI with a
+deterministic embedder that costs a few ms per text, so trials take seconds), watches its own progress
+log lines and kills it with SIGKILL when the chosen line appears (or, for points a watcher cannot hit
+reliably, the driver kills itself at the exact spot). The store's state right after the kill is
+checked to prove the kill landed in the intended step; then an ordinary ingest must finish the job
+and leave the store fully consistent (tests/helpers_store.py: every article searchable, exactly its
+chunks, no duplicates, no orphans of deleted or replaced articles, Chroma == manifest == keyword index).
+One trial kills the real `python ingest.py` with the real model while it embeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.keyword import KeywordIndex
+
+from .conftest import REPO, FakeEmbedder
+from .helpers_store import article_name, assert_consistent, write_articles
+
+pytestmark = pytest.mark.slow
+
+BASE = range(36)
+"""Articles in the folder before a trial (36 small articles, about 100 chunks)."""
+DRIVER = [sys.executable, "-m", "tests.helpers_crash"]
+DRIVER_DEFAULTS = ["--delay", "0.03", "--flush", "24"]
+"""30 ms of 'model time' per text and 24-chunk batches: several batches, each embedding for about 0.7 s."""
+
+
+@dataclass
+class Killed:
+    lines: list[str]
+    returncode: int
+    trigger: str = ""
+
+
+def run_until(cmd: list[str], trigger: str | None, occurrence: int = 1, timeout: float = 300) -> Killed:
+    """Run cmd (stderr merged into stdout), SIGKILL it at the `occurrence`-th line matching `trigger`."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    lines: list[str] = []
+    seen, hit = 0, ""
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            if trigger and re.search(trigger, line):
+                seen += 1
+                if seen == occurrence:
+                    os.kill(proc.pid, signal.SIGKILL)
+                    hit = line.strip()
+                    break
+        proc.wait(timeout=60)
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return Killed(lines, proc.returncode, hit)
+
+
+def state(store: Path) -> dict:
+    """The store right after the kill, read with plain sqlite (no Assistant, so no recovery)."""
+    db = sqlite3.connect(store / "manifest.sqlite3")
+    try:
+        journal = dict(db.execute("SELECT action, COUNT(*) FROM journal GROUP BY action").fetchall())
+        articles = {s: f for s, f in db.execute("SELECT source, fingerprint FROM articles")}
+        generation = int(db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+    finally:
+        db.close()
+    keyword = KeywordIndex.load(store / "keyword")
+    return {
+        "pending": journal.get("pending", 0),
+        "delete": journal.get("delete", 0),
+        "articles": articles,
+        "generation": generation,
+        "keyword_generation": keyword.generation if keyword else None,
+    }
+
+
+def fake_bot(store: Path) -> Assistant:
+    return Assistant.open(settings=Settings(store=store), embedder=FakeEmbedder())
+
+
+def ingest_in_process(store: Path, folder: Path) -> None:
+    bot = fake_bot(store)
+    try:
+        bot.ingest([folder])
+    finally:
+        bot.close()
+
+
+@dataclass
+class Trial:
+    name: str
+    trigger: str
+    """Regex on the driver's log lines; empty when the driver kills itself (--self-kill & co)."""
+    mutate: Callable[[Path], None] | None
+    """Changes to the folder after the base ingest; None = the trial starts on an empty store."""
+    expect: Callable[[dict, dict], None]
+    """Checks the state right after the kill (given the state before the run)."""
+    args: list[str] = field(default_factory=list)
+    occurrence: int = 1
+
+
+def _edit(indices, version=1):
+    return lambda folder: write_articles(folder, indices, version=version)
+
+
+def _delete(indices):
+    def run(folder: Path) -> None:
+        for i in indices:
+            (folder / article_name(i)).unlink()
+
+    return run
+
+
+def _both(*steps):
+    def run(folder: Path) -> None:
+        for step in steps:
+            step(folder)
+
+    return run
+
+
+def _expect_partial_first_ingest(before: dict, after: dict) -> None:
+    assert 0 < len(after["articles"]) < len(BASE), "killed before the first batch or after the last"
+    assert after["pending"] == 0, "the kill was meant to land while embedding, before anything was journaled"
+
+
+def _expect_pending(before: dict, after: dict) -> None:
+    assert after["pending"] > 0, "the kill was meant to land between journaling and the manifest commit"
+
+
+def _expect_any(before: dict, after: dict) -> None:
+    pass
+
+
+def _expect_uncommitted_manifest(before: dict, after: dict) -> None:
+    assert after["pending"] > 0 and after["generation"] == before["generation"], "manifest commit went through"
+
+
+def _expect_stale_keyword(before: dict, after: dict) -> None:
+    assert after["pending"] == after["delete"] == 0
+    assert after["generation"] > before["generation"]
+    assert after["keyword_generation"] != after["generation"], "the keyword index was already saved"
+
+
+def _expect_deletes(before: dict, after: dict) -> None:
+    assert after["delete"] > 0, "the kill was meant to land between the manifest commit and the Chroma delete"
+
+
+def _expect_replaced_not_cleaned(before: dict, after: dict) -> None:
+    _expect_deletes(before, after)
+    changed = [s for s in after["articles"] if before["articles"].get(s) != after["articles"][s]]
+    assert changed, "the edited articles were not replaced in the manifest yet"
+
+
+TRIALS = [
+    Trial("while embedding (first ingest, third batch)", r"embedding \d+ chunks", None,
+          _expect_partial_first_ingest, occurrence=3),
+    Trial("while writing vectors to Chroma (new and edited articles)", r"writing \d+ vectors",
+          _both(lambda f: write_articles(f, range(36, 48)), _edit(range(3, 9))), _expect_pending,
+          ["--chroma-batch", "4"]),
+    Trial("between two of Chroma's upsert calls", "", lambda f: write_articles(f, range(36, 60)),
+          _expect_pending, ["--chroma-batch", "3", "--kill-after-upserts", "2"]),
+    Trial("while writing the manifest (edits and deletions)", r"writing manifest for \d+ articles",
+          _both(_edit(range(9, 15)), _delete(range(0, 3))), _expect_any),
+    Trial("inside the manifest transaction, before it commits", "", _edit(range(9, 15)),
+          _expect_uncommitted_manifest, ["--self-kill", "committing manifest"]),
+    Trial("while writing the keyword index", r"writing keyword index", lambda f: write_articles(f, range(36, 42)),
+          _expect_stale_keyword),
+    Trial("while swapping in the new keyword index", "", lambda f: write_articles(f, range(36, 42)),
+          _expect_stale_keyword, ["--kill-in-keyword-swap"]),
+    Trial("while deleting the vectors of removed articles", r"deleting \d+ stale vectors", _delete(range(20, 26)),
+          _expect_deletes, ["--chroma-batch", "2"]),
+    Trial("while deleting the old vectors of replaced articles", r"deleting \d+ stale vectors", _edit(range(15, 21), 2),
+          _expect_replaced_not_cleaned, ["--chroma-batch", "2"]),
+]
+
+
+@pytest.mark.parametrize("trial", TRIALS, ids=[t.name for t in TRIALS])
+def test_ingest_survives_sigkill(trial: Trial, tmp_path, caplog):
+    folder, store = tmp_path / "articles", tmp_path / "store"
+    write_articles(folder, BASE)
+    if trial.mutate is not None:
+        ingest_in_process(store, folder)
+        trial.mutate(folder)
+        before = state(store)
+    else:
+        before = {"articles": {}, "generation": 0}
+
+    killed = run_until(
+        [*DRIVER, *DRIVER_DEFAULTS, *trial.args, "--", str(folder), "--store", str(store), "-v"],
+        trial.trigger or None, trial.occurrence,
+    )
+    log_text = "\n".join(killed.lines[-30:])
+    assert killed.returncode == -signal.SIGKILL, f"the ingest was not killed (exit {killed.returncode}):\n{log_text}"
+    assert killed.trigger or "driver:" in log_text, log_text
+    after = state(store)
+    trial.expect(before, after)
+
+    caplog.set_level(logging.INFO, logger="assistant")
+    bot = fake_bot(store)
+    try:
+        report = bot.ingest([folder])
+        assert not report.skipped
+        counts = assert_consistent(bot, [folder])
+    finally:
+        bot.close()
+    messages = [r.getMessage() for r in caplog.records]
+    if after["pending"] or after["delete"]:
+        assert any("recovering from an interrupted ingest" in m for m in messages)
+    assert not any("repairing the vector store" in m for m in messages), "the journal alone must suffice"
+    assert not list(store.glob(".keyword-*")), "a killed keyword save left its temp folder behind"
+    print(f"{trial.name}: killed at {killed.trigger or 'driver self-kill'}; state {after['pending']} pending, "
+          f"{after['delete']} delete; recovered to {counts}")
+
+
+def test_kill_during_recovery_then_recover(tmp_path):
+    """A second kill while the next ingest replays the journal of the first still recovers."""
+    folder, store = tmp_path / "articles", tmp_path / "store"
+    write_articles(folder, BASE)
+    ingest_in_process(store, folder)
+    _delete(range(10, 20))(folder)
+    first = run_until([*DRIVER, *DRIVER_DEFAULTS, "--chroma-batch", "2", "--", str(folder), "--store", str(store), "-v"],
+                      r"deleting \d+ stale vectors")
+    assert first.returncode == -signal.SIGKILL and state(store)["delete"] > 0
+    second = run_until([*DRIVER, *DRIVER_DEFAULTS, "--chroma-batch", "1", "--", str(folder), "--store", str(store), "-v"],
+                       r"recovering from an interrupted ingest")
+    assert second.returncode == -signal.SIGKILL, "\n".join(second.lines[-20:])
+    bot = fake_bot(store)
+    try:
+        bot.ingest([folder])
+        counts = assert_consistent(bot, [folder])
+    finally:
+        bot.close()
+    assert counts["articles"] == len(BASE) - 10
+
+
+def test_killed_remove_is_finished_by_the_next_ingest(tmp_path):
+    """`Assistant.remove` killed after its manifest commit: the next ingest drops the article's vectors.
+    (The file is still in the folder, so the sync adds the article back, with fresh vectors.)"""
+    folder, store = tmp_path / "articles", tmp_path / "store"
+    write_articles(folder, BASE)
+    ingest_in_process(store, folder)
+    killed = run_until(
+        [*DRIVER, "--remove", article_name(5), "--", str(folder), "--store", str(store)], r"deleting \d+ stale vectors"
+    )
+    assert killed.returncode == -signal.SIGKILL, "\n".join(killed.lines[-20:])
+    after = state(store)
+    assert after["delete"] > 0 and article_name(5) not in after["articles"]
+    bot = fake_bot(store)
+    try:
+        bot.ingest([folder])
+        assert_consistent(bot, [folder])
+    finally:
+        bot.close()
+
+
+def test_real_ingest_py_killed_while_embedding_with_the_real_model(tmp_path, embedder):
+    """The product's own `python ingest.py` and model: SIGKILL while it embeds, then the next ingest completes."""
+    folder, store = tmp_path / "articles", tmp_path / "store"
+    write_articles(folder, range(12))
+    killed = run_until([sys.executable, "ingest.py", str(folder), "--store", str(store), "-v"], r"embedding \d+ chunks")
+    assert killed.returncode == -signal.SIGKILL, "\n".join(killed.lines[-20:])
+    assert state(store)["articles"] == {}, "nothing may be in the manifest before its vectors are"
+    bot = Assistant.open(settings=Settings(store=store), embedder=embedder)
+    try:
+        report = bot.ingest([folder])
+        assert report.added == 12
+        assert_consistent(bot, [folder], check_vectors=5)
+    finally:
+        bot.close()
