@@ -73,6 +73,7 @@ TYPING_SECONDS = 0.6
 """An answer that arrives in one piece (extractive) is typed out over at most this long."""
 TYPING_WORDS = 4
 RECORDS_KEPT = 500
+MAX_TABLE_ROWS = 1000
 
 CSS = """
 .app-header h1 { margin: 0; font-size: 1.5rem; }
@@ -335,7 +336,8 @@ class ChatApp:
     # --- articles tab ---------------------------------------------------------------------
 
     def article_table(self, query: str = ""):
-        return article_rows(self.assistant.articles(), query or "")
+        """Rows of the Articles table (at most MAX_TABLE_ROWS: the filter narrows a big store down)."""
+        return article_rows(self.assistant.articles(), query or "")[:MAX_TABLE_ROWS]
 
     def corpus_choices(self) -> list[tuple[str, str]]:
         root = str(self.corpus)
@@ -347,7 +349,9 @@ class ChatApp:
     def _corpus_line(self) -> str:
         infos = self.assistant.articles()
         in_corpus = sum(a.root == str(self.corpus) for a in infos)
-        return f"{len(infos)} articles in the store, {in_corpus} from the corpus folder `{escape_text(str(self.corpus))}`."
+        shown = f" (the table shows up to {MAX_TABLE_ROWS}: filter to narrow it down)" if len(infos) > MAX_TABLE_ROWS else ""
+        return (f"{len(infos)} articles in the store, {in_corpus} from the corpus folder "
+                f"`{escape_text(str(self.corpus))}`{shown}.")
 
     def _sync(self, progress: gr.Progress) -> str:
         def step(done: int, total: int) -> None:

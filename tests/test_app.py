@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 
+import gradio as gr
 import httpx
 import pytest
 
@@ -240,6 +241,22 @@ def test_source_link_opens_the_whole_article_with_the_passage_marked(app):
     assert "Types of leg cramps" in page and "How to prevent night-time leg cramps" in page  # the whole article
     assert page.count('id="cited"') == 1
     assert "no longer in the store" in app.open_article("?article=0000&p=1")
+
+
+def test_article_link_in_the_page_address_opens_the_reader(app):
+    """A source link opened in a new tab (`/?article=...&p=...`) loads the app with the article open."""
+
+    class Request:
+        query_params = {"article": article_key(str(app.corpus), "snoring.txt"), "p": "0"}
+
+    page, sidebar = app.on_load(Request())
+    assert 'id="cited"' in page and "snor" in page.lower()
+    assert sidebar.open is True
+
+    class Plain:
+        query_params: dict = {}
+
+    assert app.on_load(Plain()) == (gr.skip(), gr.skip())  # nothing to open: leave the page as it is
 
 
 # --- articles tab: uploads, re-sync, delete ----------------------------------------------
