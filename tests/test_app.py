@@ -118,6 +118,41 @@ def test_server_binds_localhost_and_serves_no_external_assets(server):
     assert server[1].analytics_enabled is False
 
 
+_CONNECTS: list = []
+_RECORDING: list = []
+_HOOKED: list = []
+
+
+def _record_connects(event: str, args: tuple) -> None:
+    if _RECORDING and event == "socket.connect":
+        _CONNECTS.append(args[1])
+
+
+def test_no_outbound_connections_from_the_app(site):
+    """Building, launching and using the app connects to nothing but 127.0.0.1 (no analytics,
+    no version check, no fonts or CDN on the server side)."""
+    from gradio_client import Client
+
+    if not _HOOKED:
+        sys.addaudithook(_record_connects)  # audit hooks cannot be removed: it records only while enabled
+        _HOOKED.append(True)
+    _CONNECTS.clear()
+    _RECORDING.append(True)
+    try:
+        bot, settings, corpus = site
+        demo = build_ui(bot, settings, corpus=corpus)
+        _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **launch_kwargs(settings.with_(port=free_port())))
+        try:
+            httpx.get(url, timeout=30)
+            Client(url, verbose=False, download_files=False).predict("why cramps at night?", api_name="/ask")
+        finally:
+            demo.close()
+    finally:
+        _RECORDING.clear()
+    remote = [a for a in _CONNECTS if isinstance(a, tuple) and a[0] not in ("127.0.0.1", "localhost", "::1")]
+    assert _CONNECTS and remote == []
+
+
 def test_login_is_required_when_auth_is_set(site):
     from gradio_client import Client
 
