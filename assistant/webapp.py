@@ -216,12 +216,13 @@ class ChatApp:
                 if isinstance(item, Answer):
                     answer = item
                     break
+                if notice and not text and item.startswith(notice):  # already shown above the answer
+                    item = item[len(notice) :].lstrip()
                 pieces = typed(item)
                 delay = min(0.03, self.typing_seconds / max(len(pieces), 1)) if len(pieces) > 1 else 0.0
                 for piece in pieces:
                     text += piece
-                    body = text[len(notice) :].lstrip() if notice and text.startswith(notice) else text
-                    yield shown + streaming_markdown(body), gr.skip(), gr.skip()
+                    yield shown + streaming_markdown(text), gr.skip(), gr.skip()
                     if delay:
                         time.sleep(delay)
         except AssistantError as exc:

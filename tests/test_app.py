@@ -216,9 +216,11 @@ def test_not_covered_names_the_closest_articles(app):
 
 
 def test_urgent_question_starts_with_the_notice(app):
+    app.typing_seconds = 0.01
     steps, final = final_message(app, "I have chest pain and cramps in my legs at night")
     assert steps[0][0].startswith("**⚠️")  # shown before anything else
     assert final.startswith("**⚠️") and final.count("medical emergency") == 1
+    assert all(step[0].count("medical emergency") == 1 for step in steps)  # never twice while typing
 
 
 def test_empty_message(app):
