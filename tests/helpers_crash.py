@@ -11,6 +11,7 @@ inside) at points a watcher cannot hit reliably from outside:
 --kill-in-keyword-swap  after the old keyword index was moved aside, before the new one is in place
 --flush N               chunks per embed/write batch (assistant.sync.FLUSH_CHUNKS), to get several batches
 --remove SOURCE         run `Assistant.remove(folder, SOURCE)` instead of an ingest
+--hold-until FILE       embedding waits until FILE exists (keeps an ingest running while a test looks)
 """
 
 from __future__ import annotations
@@ -41,11 +42,14 @@ def die() -> None:
 class SlowFakeEmbedder(FakeEmbedder):
     """The fake embedder with a model-like cost per text (the model is not the point of these tests)."""
 
-    def __init__(self, delay: float):
+    def __init__(self, delay: float, hold_until: str = ""):
         super().__init__()
         self.delay = delay
+        self.hold_until = hold_until
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
+        while self.hold_until and not os.path.exists(self.hold_until):
+            time.sleep(0.05)
         for start in range(0, len(texts), 8):
             time.sleep(self.delay * len(texts[start : start + 8]))
         return super().embed_documents(texts)
@@ -93,11 +97,12 @@ def main(argv: list[str]) -> int:
     p.add_argument("--kill-in-keyword-swap", action="store_true")
     p.add_argument("--self-kill", default="")
     p.add_argument("--remove", default="")
+    p.add_argument("--hold-until", default="")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     args = p.parse_args(argv)
     rest = [a for a in args.rest if a != "--"]
 
-    embedder = SlowFakeEmbedder(args.delay)
+    embedder = SlowFakeEmbedder(args.delay, args.hold_until)
     assistant_module.load_embedder = lambda settings: embedder  # what Assistant.open builds by default
     if args.flush:
         sync.FLUSH_CHUNKS = args.flush
