@@ -36,6 +36,7 @@ from .types import Answer
 from .ui_render import (
     ARTICLE_COLUMNS,
     ARTICLE_PARAM,
+    CLOSEST_HEADING,
     PASSAGE_COLUMNS,
     SOURCES_HEADING,
     article_html,
@@ -171,11 +172,16 @@ class SafeChatInterface(gr.ChatInterface):
 
 
 def plain_history(history: list) -> list:
-    """The chat history with the display escaping of user messages undone (for follow-up folding)."""
+    """The chat history as the assistant should see it: user messages unescaped, answers without
+    their Sources block (follow-up folding and a language model's condensing read it)."""
     out = []
     for m in history or []:
         if isinstance(m, dict) and m.get("role") == "user":
             m = {**m, "content": html.unescape(message_text(m.get("content")))}
+        elif isinstance(m, dict) and m.get("role") == "assistant":
+            text = message_text(m.get("content"))
+            text = text.split(f"\n\n{SOURCES_HEADING}", 1)[0].split(f"\n\n{CLOSEST_HEADING}", 1)[0]
+            m = {**m, "content": text}
         out.append(m)
     return out
 

@@ -430,3 +430,15 @@ def test_duplicate_sources_are_merged_and_markers_renumbered(site):
 def test_escape_text_defuses_html_and_markdown_links():
     out = escape_text('<b onclick="x">hi</b> [a](javascript:alert(1)) ![i](http://x/y.png)')
     assert "<b" not in out and "](" not in out and "![" not in out
+
+
+def test_history_given_to_the_assistant_is_what_was_said():
+    from assistant.webapp import escape_user_text, plain_history
+
+    shown = escape_user_text("is <b>this</b> ok?")
+    assert escape_user_text(shown) == shown  # a retried message is not escaped twice
+    history = plain_history([
+        {"role": "user", "content": shown},
+        {"role": "assistant", "content": [{"type": "text", "text": "Stretch it [1]\n\n**Sources**\n\n**[1]** A"}]},
+    ])
+    assert history == [{"role": "user", "content": "is <b>this</b> ok?"}, {"role": "assistant", "content": "Stretch it [1]"}]
