@@ -288,3 +288,111 @@ def test_real_ingest_py_killed_while_embedding_with_the_real_model(tmp_path, emb
         assert_consistent(bot, [folder], check_vectors=5)
     finally:
         bot.close()
+
+
+# --- damaged or incompatible stores: a clear StoreError that says --rebuild, never an empty store ------
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(os.urandom(8192))
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _newer_schema(store: Path) -> None:
+    db = sqlite3.connect(store / "manifest.sqlite3")
+    with db:
+        db.execute("UPDATE meta SET value='99' WHERE key='schema'")
+    db.close()
+
+
+DAMAGE = {
+    "manifest is random bytes": (lambda s: _garbage(s / "manifest.sqlite3"), "corrupt"),
+    "manifest is truncated": (lambda s: _truncate(s / "manifest.sqlite3"), "corrupt"),
+    "manifest from a newer version": (_newer_schema, "manifest version 99"),
+    "manifest deleted, vectors kept": (lambda s: (s / "manifest.sqlite3").unlink(), "manifest"),
+    "Chroma database is random bytes": (lambda s: _garbage(s / "chroma" / "chroma.sqlite3"), "Chroma"),
+    "Chroma database is truncated": (lambda s: _truncate(s / "chroma" / "chroma.sqlite3"), "Chroma"),
+    "Chroma folder deleted": (lambda s: __import__("shutil").rmtree(s / "chroma"), "vector store"),
+}
+
+
+def _snapshot(store: Path) -> dict[str, bytes]:
+    """The manifest and keyword index files (Chroma rewrites its own files whenever it opens: counted instead)."""
+    return {str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()
+            and not p.name.endswith(("-wal", "-shm", ".lock")) and "chroma" not in p.relative_to(store).parts}
+
+
+def _vector_count(store: Path) -> int | None:
+    from assistant import StoreError
+    from assistant.store import VectorStore
+
+    try:
+        vs = VectorStore(path=store / "chroma")
+    except StoreError:
+        return None
+    try:
+        return vs.count()
+    finally:
+        vs.close()
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE), ids=list(DAMAGE))
+def test_a_damaged_store_is_refused_with_the_fix_and_left_alone(damage, tmp_path, capsys):
+    from assistant import StoreError
+    from assistant.cli import ingest_main
+
+    folder, store = tmp_path / "articles", tmp_path / "store"
+    write_articles(folder, range(12))
+    ingest_in_process(store, folder)
+    harm, words = DAMAGE[damage]
+    harm(store)
+    before = _snapshot(store)
+    vectors = _vector_count(store) if (store / "chroma").exists() and "Chroma" not in damage else None
+
+    with pytest.raises(StoreError) as err:
+        fake_bot(store)
+    message = str(err.value)
+    assert "python ingest.py --rebuild" in message and words in message, message
+    after = _snapshot(store)
+    assert {k: after.get(k) for k in before} == before, "a refused store must be left as it was"
+    if vectors is not None:
+        assert _vector_count(store) == vectors == 36, "the vectors of a refused store must be kept"
+
+    # the command line says the same in one line and exits non-zero
+    import assistant.assistant as assistant_module
+
+    real = assistant_module.load_embedder
+    assistant_module.load_embedder = lambda settings: FakeEmbedder()
+    try:
+        capsys.readouterr()
+        assert ingest_main([str(folder), "--store", str(store)]) == 1
+        err_lines = capsys.readouterr().err.strip().splitlines()
+        assert err_lines[-1].startswith("error: ") and "--rebuild" in err_lines[-1]
+        # and --rebuild starts the store afresh
+        assert ingest_main([str(folder), "--store", str(store), "--rebuild"]) == 0
+    finally:
+        assistant_module.load_embedder = real
+    bot = fake_bot(store)
+    try:
+        assert_consistent(bot, [folder])
+    finally:
+        bot.close()
+
+
+def test_a_damaged_keyword_index_is_rebuilt(tmp_path):
+    """The keyword index is derived data: garbage in it is rebuilt from the manifest, not an error."""
+    folder, store = tmp_path / "articles", tmp_path / "store"
+    write_articles(folder, range(12))
+    ingest_in_process(store, folder)
+    for p in (store / "keyword").iterdir():
+        _garbage(p)
+    bot = fake_bot(store)
+    try:
+        assert any(h.source == article_name(4) for h in bot.search("zorblat4 helps", k=3))
+        bot.ingest([folder])
+        assert_consistent(bot, [folder])
+    finally:
+        bot.close()
