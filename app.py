@@ -35,6 +35,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def warm_up(bot) -> None:
+    """Answer one question in the background so the first user's answer is not the slow one."""
+    try:
+        bot.ask("Why do I get leg cramps at night?")
+    except Exception:  # noqa: BLE001 - warming up is optional
+        logging.getLogger("app").debug("warm-up question failed", exc_info=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(
@@ -74,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: the next start finishes the sync", file=sys.stderr)
         return 130
+    # The first question pays for loading the vector index and the model's first run: pay it now.
+    threading.Thread(target=warm_up, args=(bot,), daemon=True, name="warm-up").start()
     login = " (login required)" if "auth" in kwargs else ""
     print(f"Ready in {time.perf_counter() - STARTED:.1f} s: open {local_url}{login}  (Ctrl+C to stop)", flush=True)
     try:
