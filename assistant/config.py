@@ -48,6 +48,8 @@ class Settings:
     rrf_k: int = 60
     dense_weight: float = 1.0
     keyword_weight: float = 1.0
+    heading_weight: float = 1.0
+    """Weight in the fusion of BM25 over headings alone (title › section); 0 turns it off."""
     min_score: float = 0.35
     """Relevance threshold of `ask` on the best dense cosine similarity (calibrated on dev data)."""
     answer_passages: int = 3

@@ -1,20 +1,64 @@
-"""Hybrid search: dense (Chroma) and BM25 candidates fused by weighted reciprocal rank fusion,
-with at most `max_per_article` chunks of one article in the results."""
+"""Hybrid search: dense (Chroma), BM25 over chunk texts and BM25 over headings (title › section),
+fused by weighted reciprocal rank fusion, then grouped by article so that one article fills at
+most `max_per_article` places of the results.
+
+Why three lists: the dense model understands paraphrase and plain-language descriptions; BM25
+over the text catches rare names (drugs, syndromes) that a small model blurs; and BM25 over the
+headings alone rewards the section whose heading *is* the question ("What causes gout?"),
+which the text index dilutes among every chunk that merely mentions the words.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .config import Settings
 from .embeddings import Embedder
-from .keyword import KeywordIndex
+from .keyword import KeywordIndex, tokenize
 from .manifest import Manifest
 from .store import VectorStore
 from .types import Hit
+
+
+class HeadingIndex:
+    """BM25 over the distinct (article, section) headings; a match scores every chunk of it."""
+
+    def __init__(self, groups: list[list[str]], bm25, generation: int):
+        self.groups = groups
+        self.bm25 = bm25
+        self.generation = generation
+
+    @classmethod
+    def from_manifest(cls, manifest: Manifest, generation: int) -> HeadingIndex:
+        import bm25s
+
+        by_heading: dict[tuple[str, str, str], list[str]] = {}
+        texts: dict[tuple[str, str, str], str] = {}
+        rows = manifest.read().execute("SELECT id, root, source, title, section FROM chunks ORDER BY rowid")
+        for cid, root, source, title, section in rows:
+            key = (root, source, section)
+            by_heading.setdefault(key, []).append(cid)
+            texts.setdefault(key, f"{title}\n{section}")
+        if not by_heading:
+            return cls([], None, generation)
+        keys = list(by_heading)
+        bm25 = bm25s.BM25()
+        bm25.index(tokenize([texts[key] for key in keys]), show_progress=False)
+        return cls([by_heading[key] for key in keys], bm25, generation)
+
+    def search(self, tokens: list[str], n: int) -> list[tuple[list[str], float]]:
+        if self.bm25 is None or not tokens or n <= 0:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.groups[i], float(scores[i])) for i in top if scores[i] > 0]
 
 
 @dataclass
@@ -24,6 +68,19 @@ class Retriever:
     vectors: VectorStore
     manifest: Manifest
     keyword: Callable[[], KeywordIndex]
+    _headings: HeadingIndex | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def headings(self) -> HeadingIndex:
+        """The heading index of the keyword index's generation (built in memory when it changes)."""
+        generation = self.keyword().generation
+        current = self._headings
+        if current is not None and current.generation == generation:
+            return current
+        with self._lock:
+            if self._headings is None or self._headings.generation != generation:
+                self._headings = HeadingIndex.from_manifest(self.manifest, generation)
+            return self._headings
 
     def search(self, query: str, k: int, query_vector: np.ndarray | None = None) -> list[Hit]:
         s = self.settings
@@ -32,35 +89,45 @@ class Retriever:
         dense = self.vectors.query(qv, n)
         keyword = self.keyword().search(query, n)
 
-        fused: dict[str, float] = {}
+        fused: dict[str, float] = defaultdict(float)
         dense_score: dict[str, float] = {}
         keyword_score: dict[str, float] = {}
         for rank, m in enumerate(dense):
-            fused[m.id] = fused.get(m.id, 0.0) + s.dense_weight / (s.rrf_k + rank + 1)
+            fused[m.id] += s.dense_weight / (s.rrf_k + rank + 1)
             dense_score[m.id] = m.similarity
         for rank, (cid, score) in enumerate(keyword):
-            fused[cid] = fused.get(cid, 0.0) + s.keyword_weight / (s.rrf_k + rank + 1)
+            fused[cid] += s.keyword_weight / (s.rrf_k + rank + 1)
             keyword_score[cid] = score
-        order = sorted(fused, key=lambda cid: -fused[cid])
+        if s.heading_weight > 0:
+            tokens = tokenize([query])[0]
+            for rank, (ids, _) in enumerate(self.headings().search(tokens, n)):
+                for cid in ids:
+                    fused[cid] += s.heading_weight / (s.rrf_k + rank + 1)
+
+        order = sorted(fused, key=lambda cid: -fused[cid])[: n * 3]
         chunks = self.manifest.chunks_by_id(order)
 
-        per_article: Counter[tuple[str, str]] = Counter()
-        hits: list[Hit] = []
+        # at most `max_per_article` chunks of one article (ranking an article by its best chunk
+        # plus a share of its next ones was measured and hurt: long articles crowd out precise ones)
+        per_article: dict[tuple[str, str], list[str]] = {}
         for cid in order:
             c = chunks.get(cid)
             if c is None:  # a vector whose chunk is gone (another ingest is mid-way)
                 continue
-            key = (c.root, c.source)
-            if per_article[key] >= s.max_per_article:
-                continue
-            per_article[key] += 1
+            per_article.setdefault((c.root, c.source), []).append(cid)
+        admitted: list[tuple[float, str]] = []
+        for ids in per_article.values():
+            admitted.extend((fused[cid], cid) for cid in ids[: s.max_per_article])
+        admitted.sort(key=lambda pair: -pair[0])
+        hits: list[Hit] = []
+        for score, cid in admitted[:k]:
+            c = chunks[cid]
             hits.append(
                 Hit(
                     source=c.source, title=c.title, section=c.section, text=c.text, url=c.url,
-                    score=fused[cid], root=c.root, position=c.position, chunk_id=cid,
+                    score=score, root=c.root, position=c.position, chunk_id=cid,
                     dense_score=dense_score.get(cid), keyword_score=keyword_score.get(cid),
                 )
             )
-            if len(hits) >= k:
-                break
         return hits
+
