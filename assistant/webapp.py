@@ -294,7 +294,7 @@ class ChatApp:
         if not 0 <= index < len(messages):
             raise gr.Error("That message is no longer in the chat.")
         shown = message_text(messages[index].get("content") if isinstance(messages[index], dict) else messages[index])
-        users = previous_questions(messages[:index])
+        users = previous_questions(plain_history(messages[:index]))
         with self._records_lock:
             record = self._records.get(self._key(shown))
         if record is None:  # e.g. the app restarted since: keep what the page shows
