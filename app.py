@@ -16,7 +16,6 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: n
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse  # noqa: E402
-import importlib  # noqa: E402
 import logging  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
@@ -49,9 +48,6 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Gradio's import (seconds) overlaps with loading the embedding model: a faster start.
-    ui_import = threading.Thread(target=importlib.import_module, args=("assistant.webapp",), daemon=True)
-    ui_import.start()
     from assistant import Assistant, AssistantError, Settings
 
     try:
@@ -66,7 +62,6 @@ def main(argv: list[str] | None = None) -> int:
             report = bot.ingest([corpus])
             print(f"  {report}".replace("\n", "\n  "), flush=True)
         print(f"{len(bot.articles())} articles ready.", flush=True)
-        ui_import.join()
         from assistant.webapp import build_ui, launch_kwargs
 
         demo = build_ui(bot, settings, corpus=corpus)
