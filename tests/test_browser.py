@@ -268,3 +268,18 @@ def test_xss_article_renders_inert(app_url, browser):
         assert w.external_requests() == []
     finally:
         w.close()
+
+
+def test_example_question_runs_on_click(app_url, browser):
+    url, _ = app_url
+    w = Watched(browser, url)
+    page = w.page
+    try:
+        page.get_by_text("How can I stop a nosebleed?").first.click()
+        page.wait_for_function(
+            "() => { const m = document.querySelector('[data-testid=bot]'); return m && /Sources/.test(m.innerText) }",
+            timeout=ANSWER_TIMEOUT,
+        )
+        assert "nosebleeds.txt" in page.locator("[data-testid=bot]").first.inner_text()
+    finally:
+        w.close()
