@@ -277,6 +277,8 @@ _BLOCK_TAGS = ("p", "li", "pre", "blockquote", "dt", "dd", "td", "th", "figcapti
 
 def _parse_html(text: str) -> tuple[str, str | None, list[Section]]:
     soup = BeautifulSoup(text, "lxml")
+    for tag in soup.find_all(_DROP_TAGS):  # first, so no script or menu text reaches the title either
+        tag.decompose()
     title = ""
     if (h1 := soup.find("h1")) is not None:
         title = h1.get_text(" ", strip=True)
@@ -286,11 +288,11 @@ def _parse_html(text: str) -> tuple[str, str | None, list[Section]]:
     canonical = soup.find("link", rel="canonical")
     if canonical is not None and str(canonical.get("href", "")).startswith(("http://", "https://")):
         url = str(canonical["href"])
-    for tag in soup.find_all(_DROP_TAGS):
-        tag.decompose()
     for header in soup.find_all("header"):
         if header.find(["h1", "h2", "h3"]) is None:
             header.decompose()
+    if soup.head is not None:
+        soup.head.decompose()  # a page with a title and no body has no article text
     body = soup.body or soup
 
     sections: list[Section] = []
