@@ -138,6 +138,53 @@ def format_table(project: dict[str, float], baseline: dict[str, float] | None) -
     return "\n".join(lines)
 
 
+def render_chart(results: dict[str, dict], path: Path) -> None:
+    """Bars of project vs baseline per metric and question set (success@5, MRR@10, nDCG@10,
+    and the answered / refused rates of the project)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [(name, r) for name, r in results.items()]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
+    for ax, (name, r) in zip(axes[0], panels, strict=True):
+        p, b = r["project"], r.get("baseline") or {}
+        keys = [
+            (key, label)
+            for key, label in (
+                ("success@5", "success@5"),
+                ("mrr@10", "MRR@10"),
+                ("ndcg@10", "nDCG@10"),
+                ("answered_on_topic", "answered"),
+                ("refused_off_topic", "refused"),
+            )
+            if isinstance(p.get(key), float) and not math.isnan(p[key])
+        ]
+        xs = range(len(keys))
+        pv = [p[key] for key, _ in keys]
+        bv = [b.get(key, math.nan) if isinstance(b.get(key), float) else math.nan for key, _ in keys]
+        ax.bar([x - 0.2 for x in xs], pv, width=0.4, label="project", color="#2b6cb0")
+        ax.bar(
+            [x + 0.2 for x in xs], [0 if math.isnan(v) else v for v in bv], width=0.4, label="baseline", color="#a0aec0"
+        )
+        for x, v in zip(xs, pv, strict=True):
+            ax.text(x - 0.2, v + 0.01, f"{v:.2f}", ha="center", fontsize=7)
+        for x, v in zip(xs, bv, strict=True):
+            if not math.isnan(v):
+                ax.text(x + 0.2, v + 0.01, f"{v:.2f}", ha="center", fontsize=7)
+        ax.set_xticks(list(xs), [label for _, label in keys], fontsize=8)
+        ax.set_ylim(0, 1.1)
+        ax.set_title(f"{name} (n={r.get('n', '?')})", fontsize=9)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="upper right")
+    fig.suptitle("Project vs LangChain tutorial baseline (same embedding model, same run)", fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def cache_dir(cache: Path, corpus: Path, model: str, backend: str) -> Path:
     """One cache folder per (corpus folder, embedding model, backend); inside it both stores
     sync by per-file content hash, so a changed corpus re-embeds only what changed."""
@@ -223,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-ask", action="store_true", help="skip ask (ranking metrics only)")
     p.add_argument("--out", type=Path, default=Path("eval-results.jsonl"), help="per-question results (JSONL)")
     p.add_argument("--json", type=Path, help="also write the summary as JSON here")
+    p.add_argument(
+        "--chart",
+        type=Path,
+        help="record this run in <chart>.json (one entry per question file) and redraw the PNG chart from it",
+    )
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     logging.basicConfig(
@@ -277,6 +329,20 @@ def main(argv: list[str] | None = None) -> int:
                 default=str,
             )
         )
+    if args.chart:
+        record = args.chart.with_suffix(".json")
+        runs = json.loads(record.read_text()) if record.exists() else {}
+        runs[args.questions.stem] = {
+            "n": len(questions),
+            "corpus": args.corpus.name,
+            "k": args.k,
+            "backend": embedder.backend,
+            "project": ps,
+            "baseline": bs,
+        }
+        record.write_text(json.dumps(runs, indent=2, default=str) + "\n")
+        render_chart(runs, args.chart)
+        print(f"chart: {args.chart}")
     bot.close()
     return 0
 

@@ -119,8 +119,15 @@ class Retriever:
         for ids in per_article.values():
             admitted.extend((fused[cid], cid) for cid in ids[: s.max_per_article])
         admitted.sort(key=lambda pair: -pair[0])
+        admitted = admitted[:k]
+        # a hit found only by the keyword lists still gets its cosine similarity: `ask` decides
+        # whether the articles cover a question on it, and a sure keyword match must not look
+        # like an unrelated passage
+        missing = [cid for _, cid in admitted if cid not in dense_score]
+        for cid, vec in self.vectors.vectors(missing).items():
+            dense_score[cid] = float(vec @ qv)
         hits: list[Hit] = []
-        for score, cid in admitted[:k]:
+        for score, cid in admitted:
             c = chunks[cid]
             hits.append(
                 Hit(

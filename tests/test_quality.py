@@ -126,6 +126,8 @@ def test_search_fills_k_places_with_distinct_articles_before_second_chunks(shipp
         counts[h.source] = counts.get(h.source, 0) + 1
     assert max(counts.values()) <= s.max_per_article
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # hits found only by the keyword lists still carry their cosine similarity (ask refuses on it)
+    assert all(h.dense_score is not None for h in hits)
 
 
 # --- refusals and the citation guarantee ---------------------------------------------------------
