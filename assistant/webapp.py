@@ -478,7 +478,7 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
                     refresh_btn = gr.Button("Refresh", scale=0, min_width=100)
                 table = gr.Dataframe(
                     value=app.article_table(), headers=ARTICLE_COLUMNS, interactive=False, wrap=True, max_height=420,
-                    elem_id="articles-table",
+                    elem_id="articles-table", column_widths=["30%", "22%", "9%", "8%", "14%", "17%"],
                     datatype=["str", "str", "number", "number", "str", "str"],
                 )
                 with gr.Row(equal_height=False):
