@@ -77,7 +77,9 @@ class ExtractiveAnswerer:
         return compose(question, top, chosen, hits)
 
     def _score(self, question: str, qv: np.ndarray, units: list[Unit], hits: list[Hit]) -> np.ndarray:
-        vecs = self.embedder.embed_documents([f"{hits[u.passage].title}: {u.text}" for u in units])
+        # on the query path: use the query thread count where the embedder offers it
+        embed = getattr(self.embedder, "embed_queries", None) or self.embedder.embed_documents
+        vecs = embed([f"{hits[u.passage].title}: {u.text}" for u in units])
         dense = vecs @ qv
         q_terms = set(tokenize([question])[0])
         lexical = np.array(

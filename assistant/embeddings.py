@@ -118,6 +118,12 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text], self.query_threads)[0]
 
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """A few short texts on the query path (e.g. answer sentences): query threads, not batch threads."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode(texts, self.query_threads)
+
 
 def _plain_tokenizer(tokenizer):
     """A copy of the Rust tokenizer with padding and truncation off, for counting word pieces."""
