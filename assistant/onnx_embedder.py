@@ -1,9 +1,12 @@
 """The fast embedding path: an optimised, int8-quantised ONNX export of the model, run by onnxruntime.
 
 Built once per model (about 20 s: `torch.onnx.export`, attention fusion with onnxruntime's BERT
-optimizer, dynamic int8 quantisation) and cached in a user cache folder, so later processes never
-import torch. Vectors match sentence-transformers' (mean pooling over the attention mask, L2
-normalised) to a cosine of about 0.99; see docs/BENCHMARKS.md for speed and quality figures.
+optimizer, dynamic int8 quantisation of the dense layers) and cached in a user cache folder, so
+later processes never import torch. Documents go through the int8 graph (about 2x faster than
+fp32); single queries through the fused fp32 graph, so a query vector equals sentence-transformers'
+and only document vectors carry the int8 error (cosine about 0.995 to fp32). Both use mean pooling
+over the attention mask and L2 normalisation, as sentence-transformers does. Figures:
+docs/BENCHMARKS.md.
 
 Cache: `$ASSISTANT_ONNX_CACHE` (or the `onnx_cache` setting), else `$XDG_CACHE_HOME/assistant-onnx`
 (`~/.cache/assistant-onnx`), one folder per hash of the model files and this recipe's version.
@@ -18,6 +21,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +32,16 @@ from .errors import AssistantError
 
 log = logging.getLogger(__name__)
 
-RECIPE_VERSION = "1"
+RECIPE_VERSION = "2"
 """Bump when the export/optimise/quantise recipe changes: the cache key includes it."""
 
+CACHE_TOKENS = 4_000_000
+"""Word-piece ids kept from count_tokens for embed_documents (int32: about 16 MB at most)."""
+
 MODEL_FILE = "model.int8.onnx"
+"""Documents (batch embedding): dense layers int8, attention fp32."""
+QUERY_MODEL_FILE = "model.fp32.onnx"
+"""Single queries: the fused fp32 graph (a few ms per query, exact)."""
 _MODEL_FILES = (
     "config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json",
     "sentence_bert_config.json", "modules.json", "1_Pooling/config.json",
@@ -74,8 +84,9 @@ def _read_json(path: Path) -> dict:
 class OnnxEmbedder:
     """onnxruntime + tokenizers encoder with sentence-transformers' mean pooling and normalisation.
 
-    Two sessions: batch embedding with `threads` intra-op threads, single queries with
-    `query_threads` (1 by default: a lone query gains little from threads and stalls under load).
+    Two sessions: batch embedding (int8 graph) with `threads` intra-op threads, single queries
+    (fp32 graph) with `query_threads` (1 by default: a lone query gains little from threads and
+    stalls under load).
     """
 
     backend = "onnx"
@@ -107,15 +118,20 @@ class OnnxEmbedder:
         self.dim = int(config.get("hidden_size", 384))
         self.max_tokens = int(st_config.get("max_seq_length") or 256)
 
-        tok_path = self.model_dir / "tokenizer.json"
-        self._count_tok = Tokenizer.from_file(str(tok_path))
-        self._count_tok.no_truncation()
+        self._count_tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        self._count_tok.no_truncation()  # the file's own settings (truncate/pad to 128) are not the model's
         self._count_tok.no_padding()
-        self._embed_tok = Tokenizer.from_file(str(tok_path))
-        self._embed_tok.no_padding()  # padded per length-sorted batch in _run
-        self._embed_tok.enable_truncation(self.max_tokens)
+        self._special = np.asarray(self._count_tok.encode("").ids, dtype=np.int32)
+        if len(self._special) != 2:
+            raise AssistantError(
+                f"the onnx embedding backend expects a BERT tokenizer ([CLS] text [SEP]); {model!r} adds "
+                f"{len(self._special)} special tokens. Set ASSISTANT_EMBED_BACKEND=torch."
+            )
+        self._ids_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cached_tokens = 0
+        self._cache_lock = threading.Lock()
 
-        self._query_session = self._session(self.query_threads)
+        self._query_session = self._session(self.onnx_path.with_name(QUERY_MODEL_FILE), self.query_threads)
         self._batch_session = None
         self._batch_lock = threading.Lock()
         self._inputs = {i.name for i in self._query_session.get_inputs()}
@@ -141,7 +157,7 @@ class OnnxEmbedder:
 
     # --- sessions ---------------------------------------------------------------------------
 
-    def _session(self, threads: int):
+    def _session(self, path: Path, threads: int):
         ort = self._ort
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
@@ -150,10 +166,10 @@ class OnnxEmbedder:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
         try:
-            return ort.InferenceSession(str(self.onnx_path), opts, providers=["CPUExecutionProvider"])
+            return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own exception types
             raise AssistantError(
-                f"cannot load the ONNX model {self.onnx_path} ({exc}); delete that folder to rebuild it, "
+                f"cannot load the ONNX model {path} ({exc}); delete that folder to rebuild it, "
                 f"or set ASSISTANT_EMBED_BACKEND=torch"
             ) from exc
 
@@ -161,38 +177,73 @@ class OnnxEmbedder:
         if self._batch_session is None:
             with self._batch_lock:
                 if self._batch_session is None:
-                    self._batch_session = self._session(self.threads)
+                    self._batch_session = self._session(self.onnx_path, self.threads)
         return self._batch_session
 
     # --- the Embedder protocol ----------------------------------------------------------------
 
     def count_tokens(self, texts: list[str]) -> list[int]:
+        """Word pieces per text (never truncated). The chunker asks for many texts more than once and
+        counts each final chunk text: the ids are kept (bounded) so that embedding them does not
+        tokenise them again."""
         if not texts:
             return []
-        return [len(e.ids) for e in self._count_tok.encode_batch(list(texts), add_special_tokens=False)]
+        cache = self._ids_cache
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            for text, enc in zip(missing, self._count_tok.encode_batch_fast(missing, add_special_tokens=False),
+                                 strict=True):
+                cache[text] = np.asarray(enc.ids, dtype=np.int32)
+                self._cached_tokens += len(enc.ids) + 8
+            if self._cached_tokens > CACHE_TOKENS:
+                self._evict()
+        return [len(cache[t]) if t in cache else len(self._count_tok.encode(t, add_special_tokens=False).ids)
+                for t in texts]
+
+    def _evict(self) -> None:
+        """Drop the oldest half of the cached ids (insertion order)."""
+        with self._cache_lock:
+            cache, target = self._ids_cache, CACHE_TOKENS // 2
+            while self._cached_tokens > target and cache:
+                try:
+                    _, ids = cache.popitem(last=False)
+                except KeyError:  # emptied by another thread
+                    break
+                self._cached_tokens -= len(ids) + 8
+
+    def _ids(self, texts: list[str]) -> list[np.ndarray]:
+        """Model input ids per text: [CLS] + at most max_tokens - 2 word pieces + [SEP]."""
+        out: list[np.ndarray | None] = [self._ids_cache.get(t) for t in texts]
+        missing = [i for i, ids in enumerate(out) if ids is None]
+        if missing:
+            encs = self._count_tok.encode_batch_fast([texts[i] for i in missing], add_special_tokens=False)
+            for i, enc in zip(missing, encs, strict=True):
+                out[i] = np.asarray(enc.ids, dtype=np.int32)
+        keep = self.max_tokens - len(self._special)
+        return [np.concatenate((self._special[:1], ids[:keep], self._special[1:])) for ids in out]
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        encodings = self._embed_tok.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # less padding per batch
+        ids = self._ids(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))  # similar lengths together: less padding
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         session = self._batch()
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            out[rows] = self._run(session, [encodings[i] for i in rows])
+            out[rows] = self._run(session, [ids[i] for i in rows])
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._run(self._query_session, [self._embed_tok.encode(text)])[0]
+        return self._run(self._query_session, self._ids([text]))[0]
 
-    def _run(self, session, encodings) -> np.ndarray:
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros((len(encodings), width), dtype=np.int64)
-        for row, e in enumerate(encodings):
-            ids[row, : len(e.ids)] = e.ids
-            mask[row, : len(e.ids)] = 1
+    def _run(self, session, rows: list[np.ndarray]) -> np.ndarray:
+        width = max(len(r) for r in rows)
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for row, r in enumerate(rows):
+            ids[row, : len(r)] = r
+            mask[row, : len(r)] = 1
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
@@ -207,12 +258,13 @@ class OnnxEmbedder:
 
 
 def ensure_built(model_dir: Path, root: Path) -> Path:
-    """The cached int8 model for model_dir, built under a file lock (one builder at a time)."""
+    """The cached int8 model for model_dir (the fp32 query model beside it), built under a file lock
+    (one builder at a time) in a temp folder and moved in; the int8 file, moved last, marks it complete."""
     import filelock
 
     target_dir = root / model_key(model_dir)
     target = target_dir / MODEL_FILE
-    if target.is_file():
+    if target.is_file() and (target_dir / QUERY_MODEL_FILE).is_file():
         return target
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
@@ -222,7 +274,7 @@ def ensure_built(model_dir: Path, root: Path) -> Path:
             f"to a writable folder or ASSISTANT_EMBED_BACKEND=torch"
         ) from exc
     with filelock.FileLock(str(target_dir / ".build.lock")):
-        if target.is_file():  # another process built it while we waited
+        if target.is_file() and (target_dir / QUERY_MODEL_FILE).is_file():  # built while we waited
             return target
         log.warning("building the ONNX embedding model for %s into %s (once; about 20 s)", model_dir, target_dir)
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target_dir))
@@ -232,6 +284,7 @@ def ensure_built(model_dir: Path, root: Path) -> Path:
                 json.dumps({"recipe": RECIPE_VERSION, "model_dir": str(model_dir)}, indent=1)
             )
             os.replace(tmp / "recipe.json", target_dir / "recipe.json")
+            os.replace(tmp / QUERY_MODEL_FILE, target_dir / QUERY_MODEL_FILE)
             os.replace(tmp / MODEL_FILE, target)  # atomic: a reader sees the whole file or none
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -239,7 +292,8 @@ def ensure_built(model_dir: Path, root: Path) -> Path:
 
 
 def build(model_dir: Path, out_dir: Path) -> Path:
-    """Export (fp32) -> fuse attention etc. (BERT optimizer) -> dynamic int8 quantisation."""
+    """Export (fp32) -> fuse attention etc. (BERT optimizer) = the query model -> dynamic int8
+    quantisation of its MatMul weights (per channel; fused attention stays fp32) = the document model."""
     try:
         import onnx
         import torch
@@ -279,7 +333,7 @@ def build(model_dir: Path, out_dir: Path) -> Path:
     mask = (ids != 0).long()
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]}
-    fp32 = out_dir / "model.fp32.onnx"
+    fp32 = out_dir / "model.export.onnx"
     with torch.inference_mode():
         torch.onnx.export(
             _Encoder(model), (ids, mask, torch.zeros_like(ids)), str(fp32), dynamo=False,
@@ -294,16 +348,15 @@ def build(model_dir: Path, out_dir: Path) -> Path:
     fused = optimized.get_fused_operator_statistics()
     if not fused.get("Attention"):
         log.warning("attention was not fused in the ONNX export (%s): the model will be slower", fused)
-    opt_path = out_dir / "model.opt.onnx"
-    optimized.save_model_to_file(str(opt_path))
+    opt_path = out_dir / QUERY_MODEL_FILE
     fp32.unlink()
+    optimized.save_model_to_file(str(opt_path))
 
     int8 = out_dir / MODEL_FILE
-    quantize_dynamic(
-        str(opt_path), str(int8), weight_type=QuantType.QInt8, per_channel=True,
+    quantize_dynamic(  # attention kept fp32: cosine to fp32 0.9958 instead of 0.9943, ~5% slower
+        str(opt_path), str(int8), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"],
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
-    opt_path.unlink()
     return int8
 
 
