@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 
 FLUSH_CHUNKS = 512
 """Chunks collected (across articles) before they are embedded and written."""
+PREFETCH_BATCHES = 2
+"""Batches read, parsed and chunked ahead of the one being embedded (bounds memory)."""
 
 
 @dataclass
@@ -136,7 +140,7 @@ class Syncer:
         report.skipped.extend(notes)
         stored = self.manifest.stored_articles(root_key)
         seen: set[tuple[str, str]] = set()
-        todo: list[tuple[Path, bytes, str, bool]] = []
+        todo: list[tuple[Path, bool]] = []  # (file, is new): read again when parsed, not kept in memory
         for path in files:
             source = path.relative_to(root).as_posix()
             key = (root_key, source)
@@ -152,14 +156,20 @@ class Syncer:
             if old is not None and old.fingerprint == fp:
                 report.unchanged += 1
             else:
-                todo.append((path, data, fp, old is None))
+                todo.append((path, old is None))
         gone = [key for key in stored if key not in seen]
         log.info("sync %s: %d files, %d to ingest, %d to remove", root, len(files), len(todo), len(gone))
         self._ingest(root, todo, report)
         self._remove(gone, report)
 
     def _parsed(self, root: Path, todo, report: IngestReport) -> Iterator[_Pending]:
-        for path, data, fp, is_new in todo:
+        for path, is_new in todo:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                report.skipped.append((str(path), f"cannot read file: {exc.strerror or exc}"))
+                continue
+            fp = self.fingerprint(data)  # of the bytes parsed, even if the file changed since the scan
             try:
                 article = parse_article(data, source=path.relative_to(root).as_posix(), root=str(root))
             except ArticleError as exc:
@@ -173,22 +183,56 @@ class Syncer:
     def _ingest(self, root: Path, todo, report: IngestReport) -> None:
         total = len(todo)
         done = 0
-        batch: list[_Pending] = []
-        n_chunks = 0
-        for item in self._parsed(root, todo, report):
-            batch.append(item)
-            n_chunks += len(item.chunks)
-            if n_chunks >= FLUSH_CHUNKS:
-                self._write(batch, report)
-                done += len(batch)
-                if self.progress:
-                    self.progress(done, total)
-                batch, n_chunks = [], 0
-        if batch:
+        for batch in self._batches(root, todo, report):
             self._write(batch, report)
             done += len(batch)
+            if self.progress and done < total:
+                self.progress(done, total)
         if self.progress:
             self.progress(total, total)
+
+    def _batches(self, root: Path, todo, report: IngestReport) -> Iterator[list[_Pending]]:
+        """Batches of about FLUSH_CHUNKS chunks across articles. A reader thread reads, parses and
+        chunks ahead (at most PREFETCH_BATCHES waiting) while the caller embeds and writes: parsing
+        runs while onnxruntime/torch compute without the GIL. Writes stay in the caller, in order."""
+        if len(todo) <= 1:  # nothing to overlap
+            yield from _group(self._parsed(root, todo, report), FLUSH_CHUNKS)
+            return
+        ready: queue.Queue = queue.Queue(maxsize=PREFETCH_BATCHES)
+        stop = threading.Event()
+        flush = FLUSH_CHUNKS
+
+        def put(item) -> None:
+            while not stop.is_set():
+                try:
+                    ready.put(item, timeout=0.1)
+                    return
+                except queue.Full:
+                    continue
+
+        def read() -> None:
+            try:
+                for batch in _group(self._parsed(root, todo, report), flush):
+                    if stop.is_set():
+                        return
+                    put(batch)
+                put(_DONE)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+                put(exc)
+
+        reader = threading.Thread(target=read, name="ingest-reader", daemon=True)
+        reader.start()
+        try:
+            while True:
+                item = ready.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            reader.join()
 
     def _write(self, batch: list[_Pending], report: IngestReport) -> None:
         all_chunks = [c for p in batch for c in p.chunks]
@@ -248,6 +292,22 @@ class Syncer:
 
     def _bump(self, db) -> None:
         db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+
+
+_DONE = object()
+
+
+def _group(items: Iterable[_Pending], flush: int) -> Iterator[list[_Pending]]:
+    batch: list[_Pending] = []
+    n_chunks = 0
+    for item in items:
+        batch.append(item)
+        n_chunks += len(item.chunks)
+        if n_chunks >= flush:
+            yield batch
+            batch, n_chunks = [], 0
+    if batch:
+        yield batch
 
 
 def timed(fn: Callable[[], None], report: IngestReport) -> IngestReport:
