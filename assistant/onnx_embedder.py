@@ -237,6 +237,12 @@ class OnnxEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._run(self._query_session, self._ids([text]))[0]
 
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """A few short texts on the query path (answer sentences): the query session, in one batch."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._run(self._query_session, self._ids(list(texts)))
+
     def _run(self, session, rows: list[np.ndarray]) -> np.ndarray:
         width = max(len(r) for r in rows)
         ids = np.zeros((len(rows), width), dtype=np.int64)
