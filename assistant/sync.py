@@ -10,7 +10,9 @@ Write order (crash-safe; the manifest is the source of truth):
 6. finally rebuild the keyword index from the manifest and save it with the generation.
 A kill at any point leaves journal entries that the next ingest replays (`recover`): pending
 ids that never reached the manifest and stale ids are deleted from Chroma; a keyword index
-whose generation differs from the manifest is rebuilt.
+whose generation differs from the manifest is rebuilt. tests/test_crash.py kills an ingest
+(SIGKILL) at each of these steps and checks the next ingest leaves the store consistent.
+Damage done outside an ingest (vectors lost or left over) is repaired by `reconcile`.
 """
 
 from __future__ import annotations
