@@ -133,6 +133,7 @@ class OnnxEmbedder:
 
         self._query_session = self._session(self.onnx_path.with_name(QUERY_MODEL_FILE), self.query_threads)
         self._batch_session = None
+        self._units_session = None
         self._batch_lock = threading.Lock()
         self._inputs = {i.name for i in self._query_session.get_inputs()}
         log.info(
@@ -238,10 +239,23 @@ class OnnxEmbedder:
         return self._run(self._query_session, self._ids([text]))[0]
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """A few short texts on the query path (answer sentences): the query session, in one batch."""
+        """A few dozen short texts on the query path (answer sentences): the int8 graph with the query
+        thread count, in length-sorted batches of 8. Measured per `ask` (about 15 units, 470 word
+        pieces): 228 ms CPU against 458 ms for one padded fp32 batch, also the fastest wall time
+        under load (2 threads were slower there)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._run(self._query_session, self._ids(list(texts)))
+        if self._units_session is None:
+            with self._batch_lock:
+                if self._units_session is None:
+                    self._units_session = self._session(self.onnx_path, self.query_threads)
+        ids = self._ids(list(texts))
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        out = np.empty((len(ids), self.dim), dtype=np.float32)
+        for start in range(0, len(order), 8):
+            rows = order[start : start + 8]
+            out[rows] = self._run(self._units_session, [ids[i] for i in rows])
+        return out
 
     def _run(self, session, rows: list[np.ndarray]) -> np.ndarray:
         width = max(len(r) for r in rows)
