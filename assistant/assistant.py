@@ -322,7 +322,10 @@ class Assistant:
             q = self._standalone(q, turns, history, deadline, notes)
         self._refresh()
         qv = self.embedder.embed_query(q)
-        hits = self.retriever.search(q, k or max(8, self.settings.answer_passages), query_vector=qv)
+        hits = self.retriever.search(
+            q, k or max(8, self.settings.answer_passages), query_vector=qv,
+            per_article=self.settings.answer_per_article,
+        )
         best = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
         covered = best >= self.settings.min_score
         return _Asked(q, notes, hits, covered, lambda: self.answerer.answer(q, hits, qv), deadline)

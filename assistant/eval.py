@@ -8,7 +8,9 @@ question.
 
 Question files: `{"question": ..., "relevance": {stem: grade}}` (graded; relevant = grade >=
 --min-grade, 3 by default) or `{"question": ..., "doc_id": stem}` (grade 1). A question with
-neither is off-topic: it should be refused.
+neither is off-topic: it should be refused. A judged question whose grades are all below
+--min-grade has no ranking to score: it is left out of the ranking averages (the table says how
+many questions were scored) but still counts as on-topic for the answered rate.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class SystemResult:
     answers: int = 0
 
     def add_ranking(self, ranked: list[str], q: Question) -> dict[str, float]:
-        if not q.graded:
+        if not q.relevant:  # off-topic, or judged with nothing relevant enough: no ranking to score
             return {}
         m = {
             "success@5": success_at(ranked, q.relevant, 5),
@@ -316,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     ps = project.summary()
     bs = base.summary() if base else None
     print(
-        f"\n{args.questions.name}: {len(questions)} questions ({n_graded} on-topic, {n_rel} with a relevant source; "
+        f"\n{args.questions.name}: {len(questions)} questions ({n_graded} on-topic, {n_rel} with a relevant source, scored for ranking; "
         f"{len(questions) - n_graded} off-topic) over {args.corpus} — model {embedder.name} ({embedder.backend}), k={args.k}\n"
     )
     print(format_table(ps, bs))

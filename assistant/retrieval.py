@@ -82,8 +82,12 @@ class Retriever:
                 self._headings = HeadingIndex.from_manifest(self.manifest, generation)
             return self._headings
 
-    def search(self, query: str, k: int, query_vector: np.ndarray | None = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int, query_vector: np.ndarray | None = None, per_article: int | None = None
+    ) -> list[Hit]:
+        """The best k chunks, at most `per_article` (default: the setting) of one article."""
         s = self.settings
+        per_article = per_article or s.max_per_article
         qv = self.embedder.embed_query(query) if query_vector is None else query_vector
         n = max(s.candidates, k * 4)
         dense = self.vectors.query(qv, n)
@@ -104,20 +108,27 @@ class Retriever:
                 for cid in ids:
                     fused[cid] += s.heading_weight / (s.rrf_k + rank + 1)
 
-        order = sorted(fused, key=lambda cid: -fused[cid])[: n * 3]
-        chunks = self.manifest.chunks_by_id(order)
+        order = sorted(fused, key=lambda cid: -fused[cid])
+        chunks: dict = {}
+        articles: set[tuple[str, str]] = set()
+        for start in range(0, len(order), 100):  # read chunks until k articles are covered
+            chunks.update(self.manifest.chunks_by_id(order[start : start + 100]))
+            articles.update((c.root, c.source) for c in chunks.values())
+            if len(articles) >= k and len(chunks) >= k * per_article:
+                order = order[: start + 100]
+                break
 
-        # at most `max_per_article` chunks of one article (ranking an article by its best chunk
+        # at most `per_article` chunks of one article (ranking an article by its best chunk
         # plus a share of its next ones was measured and hurt: long articles crowd out precise ones)
-        per_article: dict[tuple[str, str], list[str]] = {}
+        by_article: dict[tuple[str, str], list[str]] = {}
         for cid in order:
             c = chunks.get(cid)
             if c is None:  # a vector whose chunk is gone (another ingest is mid-way)
                 continue
-            per_article.setdefault((c.root, c.source), []).append(cid)
+            by_article.setdefault((c.root, c.source), []).append(cid)
         admitted: list[tuple[float, str]] = []
-        for ids in per_article.values():
-            admitted.extend((fused[cid], cid) for cid in ids[: s.max_per_article])
+        for ids in by_article.values():
+            admitted.extend((fused[cid], cid) for cid in ids[:per_article])
         admitted.sort(key=lambda pair: -pair[0])
         admitted = admitted[:k]
         # a hit found only by the keyword lists still gets its cosine similarity: `ask` decides
