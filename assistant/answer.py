@@ -14,6 +14,7 @@ from .types import Answer, Citation, Hit
 
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
+_REF_MARK = re.compile(r"\[\d{1,3}\]")
 MAX_UNIT_CHARS = 600
 SNIPPET_CHARS = 700
 
@@ -49,15 +50,30 @@ def split_units(text: str, passage: int = 0) -> list[Unit]:
                 pieces.append((pos, m.start() + len(m.group(0).rstrip())))
                 pos = m.end()
             pieces.append((pos, len(body)))
+        # reference markers copied from a source page ("[4]") would read as our citations:
+        # they end a unit and are never part of one
+        pieces = [
+            (x, y) for a, b in pieces for x, y in _between(_REF_MARK, body, a, b)
+        ]
         for a, b in pieces:
             piece = body[a:b].strip()
+            start = body_start + a + (len(body[a:b]) - len(body[a:b].lstrip()))
             if len(piece.split()) < 3:
                 continue
-            start = body_start + a + (len(body[a:b]) - len(body[a:b].lstrip()))
             if len(piece) > MAX_UNIT_CHARS:
                 piece = piece[:MAX_UNIT_CHARS].rsplit(" ", 1)[0]
             units.append(Unit(passage, start, start + len(piece), piece, bool(marker)))
     return units
+
+
+def _between(pattern: re.Pattern, text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """The spans of text[a:b] between matches of pattern."""
+    spans, pos = [], a
+    for m in pattern.finditer(text, a, b):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, b))
+    return spans
 
 
 class ExtractiveAnswerer:
@@ -105,13 +121,13 @@ class ExtractiveAnswerer:
 
 
 def compose(question: str, top: list[Hit], chosen: list[Unit], hits: list[Hit]) -> Answer:
-    """Markdown grouped by passage (in rank order), units in document order, each ending in [n]."""
+    """Markdown grouped by passage (best sentence first), units in document order, each ending in [n]."""
     by_passage: dict[int, list[Unit]] = {}
     for u in chosen:
         by_passage.setdefault(u.passage, []).append(u)
     blocks: list[str] = []
     citations: list[Citation] = []
-    for p in sorted(by_passage):
+    for p in by_passage:  # the passage holding the best sentence first (chosen is best-first)
         units = sorted(by_passage[p], key=lambda u: u.start)
         n = len(citations) + 1
         h = top[p]

@@ -19,6 +19,7 @@ import numpy as np
 import Stemmer
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG to stderr
 
 _stemmer = Stemmer.Stemmer("english")
 
