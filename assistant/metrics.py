@@ -84,7 +84,8 @@ def citation_problems(answer: Answer) -> list[str]:
         problems.append("duplicate citation numbers")
     if not answer.covered:
         return problems
-    for m in _MARKED.finditer(answer.text):
+    # per line: a line without markers (a notice, a heading) supports nothing and is skipped
+    for m in (m for line in answer.text.split("\n") for m in _MARKED.finditer(line)):
         n = int(m["n"])
         sentence = m["text"].strip().lstrip("-").strip()
         c = by_n.get(n)

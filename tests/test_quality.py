@@ -167,3 +167,25 @@ def test_off_topic_questions_are_refused(shipped_bot, question):
     answer = shipped_bot.ask(question)
     assert not answer.covered, (question, answer.text)
     assert "do not cover" in answer.text
+
+
+def test_reference_markers_of_a_source_page_never_reach_the_answer():
+    from assistant.answer import split_units
+
+    text = "Gout is a kind of arthritis.[4] [3] Treatment depends on the type of attack [12] and on the person."
+    units = split_units(text)
+    assert [u.text for u in units] == [
+        "Gout is a kind of arthritis.", "Treatment depends on the type of attack", "and on the person."
+    ]
+    assert all(text[u.start : u.end] == u.text for u in units)
+
+
+def test_citation_check_ignores_lines_without_markers():
+    from assistant.types import Answer, Citation, Hit
+
+    passage = "Stretch the calf before bed. Drink water."
+    hit = Hit(source="a.md", title="A", section="", text=passage, url=None, score=1.0, root="/r", position=0)
+    cite = Citation(n=1, source="a.md", title="A", section="", snippet="Stretch the calf before bed.", root="/r")
+    notice = "**If the pain is sudden and severe, call emergency services.**"
+    answer = Answer("q", f"{notice}\n\nStretch the calf before bed. [1]", [cite], True, hits=[hit])
+    assert citation_problems(answer) == []
