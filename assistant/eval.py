@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.chart:
         record = args.chart.with_suffix(".json")
         runs = json.loads(record.read_text()) if record.exists() else {}
-        runs[args.questions.stem] = {
+        runs[f"{args.questions.stem} @ {args.corpus.resolve().name}"] = {
             "n": len(questions),
             "corpus": args.corpus.name,
             "k": args.k,
