@@ -92,18 +92,16 @@ class Assistant:
             raise StoreError(f"store path {store_dir} exists and is not a folder")
         store_dir.mkdir(parents=True, exist_ok=True)
         embedder = embedder or load_embedder(settings)
-        # Embedded Chroma is not safe to open while another process writes to it (a fresh client
-        # replays Chroma's log and can damage the store for good): open under the ingest lock.
-        embedded = vector_store is None and not settings.chroma_host
-        with _store_lock(store_dir) if (rebuild or embedded) else contextlib.nullcontext():
-            if rebuild:
+        if rebuild:
+            with _store_lock(store_dir):
                 _wipe(store_dir, settings, vector_store)
-            vectors = vector_store or VectorStore(
-                path=store_dir / "chroma", host=settings.chroma_host, port=settings.chroma_port,
-                collection=settings.collection,
-            )
-            manifest = Manifest(store_dir / "manifest.sqlite3")
-            bot = cls(settings, embedder, vectors, manifest, llm=llm)
+        # (VectorStore guards each Chroma call against other processes itself: see assistant/store.py)
+        vectors = vector_store or VectorStore(
+            path=store_dir / "chroma", host=settings.chroma_host, port=settings.chroma_port,
+            collection=settings.collection,
+        )
+        manifest = Manifest(store_dir / "manifest.sqlite3")
+        bot = cls(settings, embedder, vectors, manifest, llm=llm)
         bot._owns_vectors = vector_store is None
         return bot
 
@@ -200,7 +198,7 @@ class Assistant:
                 else:
                     index = self._build_keyword(generation)
                 if not first:
-                    self.vectors.reload()  # written by another process: drop Chroma's cached index
+                    self.vectors.reload()  # written by another process: reopen Chroma's client now
             self._keyword = index
             log.info("keyword index at generation %d (%d chunks)", generation, len(index))
 
