@@ -16,6 +16,9 @@ _LIST_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
 _REF_MARK = re.compile(r"\[\d{1,3}\]")
 MAX_UNIT_CHARS = 600
+SCORE_CHARS = 200
+"""Characters of a unit that are embedded to score it (cut at a word): the opening of a long sentence
+says what it is about, and a cap keeps the cost of an ask bounded (about 45 word pieces a unit)."""
 SNIPPET_CHARS = 700
 
 
@@ -66,6 +69,24 @@ def split_units(text: str, passage: int = 0) -> list[Unit]:
     return units
 
 
+def _unique(units) -> list[Unit]:
+    """Units in order, without repeats: overlapping chunks of one article share sentences, which
+    would otherwise be embedded twice and could be quoted twice."""
+    seen: set[str] = set()
+    out: list[Unit] = []
+    for u in units:
+        if u.text not in seen:
+            seen.add(u.text)
+            out.append(u)
+    return out
+
+
+def _opening(text: str) -> str:
+    if len(text) <= SCORE_CHARS:
+        return text
+    return text[:SCORE_CHARS].rsplit(" ", 1)[0]
+
+
 def _between(pattern: re.Pattern, text: str, a: int, b: int) -> list[tuple[int, int]]:
     """The spans of text[a:b] between matches of pattern."""
     spans, pos = [], a
@@ -85,7 +106,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, hits: list[Hit], query_vector: np.ndarray) -> Answer:
         top = hits[: self.passages]
-        units = [u for i, h in enumerate(top) for u in split_units(h.text, i)]
+        units = _unique(u for i, h in enumerate(top) for u in split_units(h.text, i))
         if not units:
             return not_covered(question, hits)
         scores = self._score(question, query_vector, units, top)
@@ -95,7 +116,7 @@ class ExtractiveAnswerer:
     def _score(self, question: str, qv: np.ndarray, units: list[Unit], hits: list[Hit]) -> np.ndarray:
         # on the query path: use the query thread count where the embedder offers it
         embed = getattr(self.embedder, "embed_queries", None) or self.embedder.embed_documents
-        vecs = embed([f"{hits[u.passage].title}: {u.text}" for u in units])
+        vecs = embed([f"{hits[u.passage].title}: {_opening(u.text)}" for u in units])
         dense = vecs @ qv
         q_terms = set(tokenize([question])[0])
         lexical = np.array(

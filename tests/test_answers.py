@@ -61,3 +61,22 @@ def test_split_units_are_substrings_with_offsets():
     ]
     assert all(text[u.start : u.end] == u.text for u in units)
     assert [u.is_item for u in units] == [False, False, True, True]
+
+
+def test_a_sentence_shared_by_overlapping_chunks_is_quoted_once(embedder):
+    """Adjacent chunks of one article overlap: their shared sentences are scored once and never
+    quoted twice under two citations."""
+    from assistant.answer import ExtractiveAnswerer
+    from assistant.types import Hit
+
+    shared = "Night cramps are often caused by tired calf muscles after a long day on your feet."
+    first = f"Cramps wake many people. {shared}"
+    second = f"{shared} Stretching the calf before bed helps them stop."
+    hits = [
+        Hit(source="a.md", title="Leg cramps", section="Causes", text=t, url=None, score=1.0, root="/r", position=i)
+        for i, t in enumerate([first, second])
+    ]
+    question = "what causes cramps at night"
+    answer = ExtractiveAnswerer(embedder).answer(question, hits, embedder.embed_query(question))
+    assert answer.text.count(shared) == 1, answer.text
+    _check_citations(answer)
