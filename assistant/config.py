@@ -34,8 +34,9 @@ class Settings:
     halves onnxruntime's working memory; it was as fast or faster in interleaved runs."""
     embed_threads: int = 0
     """Threads for batch embedding during ingest; 0 = all cores."""
-    query_threads: int = 1
-    """Threads for embedding a single query: 1 avoids stalls under CPU contention."""
+    query_threads: int = 0
+    """Threads for embedding a question; 0 = all cores. With ONNX the query sessions do not spin
+    idle threads, so concurrent questions do not starve each other (docs/BENCHMARKS.md)."""
     onnx_cache: Path | None = None
     """Folder for the built ONNX model (default ~/.cache/assistant-onnx; built once per model)."""
     chroma_host: str | None = None

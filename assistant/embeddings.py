@@ -66,7 +66,7 @@ class SentenceTransformerEmbedder:
 
     backend = "torch"
 
-    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64, threads: int = 0, query_threads: int = 1):
+    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64, threads: int = 0, query_threads: int = 0):
         import torch
         from sentence_transformers import SentenceTransformer
 
@@ -74,7 +74,7 @@ class SentenceTransformerEmbedder:
         self.name = model
         self.batch_size = batch_size
         self.threads = threads or (os.cpu_count() or 1)
-        self.query_threads = query_threads or 1
+        self.query_threads = query_threads or (os.cpu_count() or 1)
         path = resolve_model(model)
         try:
             self.model = SentenceTransformer(path, device="cpu")
@@ -119,10 +119,10 @@ class SentenceTransformerEmbedder:
         return self._encode([text], self.query_threads)[0]
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """A few short texts on the query path (e.g. answer sentences): query threads, not batch threads."""
+        """A few dozen short texts on the query path (answer sentences), with the batch threads."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._encode(texts, self.query_threads)
+        return self._encode(texts, self.threads)
 
 
 def _plain_tokenizer(tokenizer):
