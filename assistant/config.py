@@ -35,7 +35,7 @@ class Settings:
     embed_threads: int = 0
     """Threads for batch embedding during ingest; 0 = all cores."""
     query_threads: int = 0
-    """Threads for embedding a question; 0 = all cores. With ONNX the query sessions do not spin
+    """Threads for embedding a question and the sentences of its answer; 0 = all cores. With ONNX the query sessions do not spin
     idle threads, so concurrent questions do not starve each other (docs/BENCHMARKS.md)."""
     onnx_cache: Path | None = None
     """Folder for the built ONNX model (default ~/.cache/assistant-onnx; built once per model)."""

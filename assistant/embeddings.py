@@ -119,10 +119,10 @@ class SentenceTransformerEmbedder:
         return self._encode([text], self.query_threads)[0]
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """A few dozen short texts on the query path (answer sentences), with the batch threads."""
+        """A few dozen short texts on the query path (answer sentences), with the query threads."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._encode(texts, self.threads)
+        return self._encode(texts, self.query_threads)
 
 
 def _plain_tokenizer(tokenizer):
