@@ -171,10 +171,10 @@ def render_chart(results: dict[str, dict], path: Path) -> None:
             [x + 0.2 for x in xs], [0 if math.isnan(v) else v for v in bv], width=0.4, label="baseline", color="#a0aec0"
         )
         for x, v in zip(xs, pv, strict=True):
-            ax.text(x - 0.2, v + 0.01, f"{v:.2f}", ha="center", fontsize=7)
+            ax.text(x - 0.2, v + 0.01, f"{v:.3f}", ha="center", fontsize=7)
         for x, v in zip(xs, bv, strict=True):
             if not math.isnan(v):
-                ax.text(x + 0.2, v + 0.01, f"{v:.2f}", ha="center", fontsize=7)
+                ax.text(x + 0.2, v + 0.01, f"{v:.3f}", ha="center", fontsize=7)
         ax.set_xticks(list(xs), [label for _, label in keys], fontsize=8)
         ax.set_ylim(0, 1.1)
         ax.set_title(f"{name} (n={r.get('n', '?')})", fontsize=9)
