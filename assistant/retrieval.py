@@ -10,6 +10,7 @@ which the text index dilutes among every chunk that merely mentions the words.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -24,14 +25,23 @@ from .manifest import Manifest
 from .store import VectorStore
 from .types import Hit
 
+EXACT_MIN_WORDS = 3
+"""Headings shorter than this ("Causes", "Outlook") are too generic to count as the question."""
+
+
+def normalise_heading(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
 
 class HeadingIndex:
     """BM25 over the distinct (article, section) headings; a match scores every chunk of it."""
 
-    def __init__(self, groups: list[list[str]], bm25, generation: int):
+    def __init__(self, groups: list[list[str]], bm25, generation: int, exact: dict[str, list[int]] | None = None):
         self.groups = groups
         self.bm25 = bm25
         self.generation = generation
+        self.exact = exact or {}
+        """Normalised section heading -> the groups that carry it (for questions that are a heading)."""
 
     @classmethod
     def from_manifest(cls, manifest: Manifest, generation: int) -> HeadingIndex:
@@ -49,7 +59,17 @@ class HeadingIndex:
         keys = list(by_heading)
         bm25 = bm25s.BM25()
         bm25.index(tokenize([texts[key] for key in keys]), show_progress=False)
-        return cls([by_heading[key] for key in keys], bm25, generation)
+        exact: dict[str, list[int]] = {}
+        for i, key in enumerate(keys):
+            heading = normalise_heading(key[2])
+            if len(heading.split()) >= EXACT_MIN_WORDS:
+                exact.setdefault(heading, []).append(i)
+        return cls([by_heading[key] for key in keys], bm25, generation, exact)
+
+    def exact_matches(self, question: str) -> list[list[str]]:
+        """The chunk ids of every section whose heading is the question itself (FAQ-style articles:
+        "What are the symptoms of X?"), compared without case and punctuation."""
+        return [self.groups[i] for i in self.exact.get(normalise_heading(question), [])]
 
     def search(self, tokens: list[str], n: int) -> list[tuple[list[str], float]]:
         if self.bm25 is None or not tokens or n <= 0:
@@ -104,9 +124,15 @@ class Retriever:
             keyword_score[cid] = score
         if s.heading_weight > 0:
             tokens = tokenize([query])[0]
-            for rank, (ids, _) in enumerate(self.headings().search(tokens, n)):
+            headings = self.headings()
+            for rank, (ids, _) in enumerate(headings.search(tokens, n)):
                 for cid in ids:
                     fused[cid] += s.heading_weight / (s.rrf_k + rank + 1)
+            # a question that *is* a section heading: that section counts once more, as if first
+            # in a fourth list (sections sharing the heading tie, so it never picks between them)
+            for ids in headings.exact_matches(query):
+                for cid in ids:
+                    fused[cid] += s.heading_weight / (s.rrf_k + 1)
 
         order = sorted(fused, key=lambda cid: -fused[cid])
         chunks: dict = {}

@@ -189,3 +189,57 @@ def test_citation_check_ignores_lines_without_markers():
     notice = "**If the pain is sudden and severe, call emergency services.**"
     answer = Answer("q", f"{notice}\n\nStretch the calf before bed. [1]", [cite], True, hits=[hit])
     assert citation_problems(answer) == []
+
+
+OVERVIEW = """---
+title: Zellweger syndrome
+---
+# Zellweger syndrome
+
+## What is Zellweger syndrome?
+
+Zellweger syndrome is a rare inherited disorder. Its symptoms start at birth: the symptoms include
+weak muscle tone, feeding problems and seizures, and further symptoms of Zellweger syndrome are an
+enlarged liver and a high forehead. Babies with these symptoms rarely live beyond their first year.
+"""
+
+SIGNS = """---
+title: Zellweger syndrome
+---
+# Zellweger syndrome
+
+## What are the symptoms of Zellweger syndrome?
+
+The Human Phenotype Ontology lists the following for this condition. Very frequent (99-80% of
+cases): hypotonia, hepatomegaly, high forehead, flat face, broad nasal bridge, epicanthus, Brushfield
+spots, cataract, glaucoma, nystagmus, retinopathy, sensorineural hearing impairment, polymicrogyria,
+pachygyria, hypomyelination, renal cortical cysts, chondrodysplasia punctata, elevated very long
+chain fatty acids, elevated pipecolic acid, hepatic fibrosis, jaundice, cryptorchidism.
+
+## How is Zellweger syndrome diagnosed?
+
+Blood tests measure very long chain fatty acids.
+
+## Causes
+
+A change in one of the PEX genes.
+"""
+
+
+def test_a_question_that_is_a_section_heading_finds_that_section(make_bot, fake_embedder, tmp_path):
+    """Two articles on one topic (as GARD and GHR are in MedQuAD): the overview says 'symptoms'
+    often, the other has the question itself as a heading over a list of terms. With a bag-of-words
+    stand-in for the model (so the dense list cannot settle it, as MiniLM often cannot between
+    near-duplicates), the overview wins the text and dense lists; the exact heading must win."""
+    corpus = tmp_path / "articles"
+    _article(corpus, "overview.md", OVERVIEW)
+    _article(corpus, "signs.md", SIGNS)
+    bot = make_bot(emb=fake_embedder)
+    bot.ingest([corpus])
+    for question in ("What are the symptoms of Zellweger syndrome?", "what are the symptoms of zellweger syndrome"):
+        hits = bot.search(question, k=2)
+        assert (hits[0].source, hits[0].section) == ("signs.md", "What are the symptoms of Zellweger syndrome?")
+    index = bot.retriever.headings()
+    assert index.exact_matches("WHAT are the symptoms of Zellweger syndrome!!")
+    assert index.exact_matches("What is Zellweger syndrome")
+    assert not index.exact_matches("Causes")  # a one-word heading is too generic to be the question
