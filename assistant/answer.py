@@ -118,10 +118,8 @@ class ExtractiveAnswerer:
         embed = getattr(self.embedder, "embed_queries", None) or self.embedder.embed_documents
         vecs = embed([f"{hits[u.passage].title}: {_opening(u.text)}" for u in units])
         dense = vecs @ qv
-        q_terms = set(tokenize([question])[0])
-        lexical = np.array(
-            [len(q_terms & set(tokenize([u.text])[0])) / len(q_terms) if q_terms else 0.0 for u in units]
-        )
+        q_terms, *unit_terms = (set(t) for t in tokenize([question, *(u.text for u in units)]))
+        lexical = np.array([len(q_terms & terms) / len(q_terms) if q_terms else 0.0 for terms in unit_terms])
         prior = np.array([0.04 * (self.passages - u.passage) for u in units])  # trust the ranking a little
         return dense + 0.25 * lexical + prior
 
