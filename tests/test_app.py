@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 
@@ -20,6 +19,7 @@ from assistant.ui_render import article_html, article_key, escape_text, render_a
 from assistant.webapp import ChatApp, build_ui, launch_kwargs, parse_auth, typed
 
 from .conftest import CORPUS, REPO
+from .helpers_app import free_port
 
 ARTICLES = ["leg-cramps-at-night.txt", "nosebleeds.txt", "snoring.txt", "hiccups.txt", "dehydration.md"]
 XSS = (
@@ -34,12 +34,6 @@ NEW_ARTICLE = (
     "the skin gets cold and is then warmed too quickly, for example by a hot radiator.\n"
 )
 NO_PROGRESS = staticmethod(lambda *a, **k: None)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,7 @@ with Debian's Chromium (never a downloaded browser). Saves docs/screenshot.png."
 
 from __future__ import annotations
 
-import os
-import queue
 import shutil
-import socket
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -19,6 +13,7 @@ from playwright.sync_api import expect
 from assistant.feedback import read_feedback
 
 from .conftest import CORPUS, REPO
+from .helpers_app import free_port, start_app, stop
 
 pytestmark = pytest.mark.slow
 
@@ -39,15 +34,8 @@ UPLOADED = (
     "Chilblains are itchy, swollen red patches on the toes and fingers that appear a few hours after "
     "the skin gets cold and is then warmed too quickly, for example by a hot radiator.\n"
 )
-START_TIMEOUT = 600  # seconds; a cold start on a busy 2-core machine loads the model and ingests
 ANSWER_TIMEOUT = 120_000  # ms
 QUESTION = "#question textarea"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -64,35 +52,14 @@ def app_url(tmp_path_factory):
     for name in ARTICLES:
         shutil.copy(CORPUS / name, corpus / name)
     (corpus / "kitchen-burns.txt").write_text(XSS_ARTICLE)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
-    cmd = [sys.executable, str(REPO / "app.py"), "--corpus", str(corpus), "--store", str(root / "store"),
-           "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    output: list[str] = []
-    deadline = time.monotonic() + START_TIMEOUT
+    port = free_port()
+    proc, output = start_app(corpus, root / "store", port)
     try:
-        while True:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail(f"app.py did not start (exit {proc.poll()}):\n" + "".join(output[-40:]))
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            output.append(line)
-            if line.startswith("Ready in"):
-                break
-        assert f"http://127.0.0.1:{port}" in line  # bound to localhost by default
+        ready = next(line for line in output if line.startswith("Ready in"))
+        assert f"http://127.0.0.1:{port}" in ready  # bound to localhost by default
         yield f"http://127.0.0.1:{port}/", root
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -12,19 +12,14 @@ import pytest
 from assistant import Assistant, Settings
 
 from .conftest import CORPUS
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .helpers_app import free_port
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
     chroma = Path(sys.executable).parent / "chroma"
     assert chroma.exists(), f"the chroma command ships with chromadb; not found at {chroma}"
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen(
         [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],

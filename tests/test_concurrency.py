@@ -12,10 +12,8 @@ Duration: LOAD_TEST_SECONDS (default 60) of load at least, and until the ingest 
 from __future__ import annotations
 
 import os
-import queue
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,12 +26,13 @@ import pytest
 from assistant import Assistant, Settings
 
 from .conftest import CORPUS, REPO
+from .helpers_app import free_port, start_app
+from .helpers_app import stop as stop_app
 from .helpers_store import assert_consistent, write_articles
 
 LOAD_SECONDS = float(os.environ.get("LOAD_TEST_SECONDS", "60"))
 CLIENTS = 20
 NEW_ARTICLES = 200
-START_TIMEOUT = 600
 QUESTIONS = [
     "why cramps at night?",
     "how do I stop a nosebleed?",
@@ -47,12 +46,6 @@ QUESTIONS = [
     "what helps zorblat12 after a warm bath?",
     "¿Por qué tengo calambres por la noche?",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def well_formed(markdown: str) -> bool:
@@ -75,31 +68,6 @@ class Call:
     error: str = ""
 
 
-def _start_app(corpus, store, port) -> tuple[subprocess.Popen, list[str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(
-        [sys.executable, str(REPO / "app.py"), "--corpus", str(corpus), "--store", str(store), "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    output: list[str] = []
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            pytest.fail(f"app.py did not start (exit {proc.poll()}):\n" + "".join(output[-40:]))
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            continue
-        output.append(line)
-        if line.startswith("Ready in"):
-            threading.Thread(target=lambda: [output.append(line) for line in iter(lines.get, None)], daemon=True).start()
-            return proc, output
-
-
 @pytest.mark.slow
 def test_twenty_clients_chat_while_another_process_ingests(tmp_path, embedder):
     from gradio_client import Client
@@ -109,8 +77,8 @@ def test_twenty_clients_chat_while_another_process_ingests(tmp_path, embedder):
     for name in ("leg-cramps-at-night.txt", "nosebleeds.txt", "snoring.txt", "hiccups.txt", "dehydration.md"):
         shutil.copy(CORPUS / name, corpus / name)
     write_articles(new_folder, range(NEW_ARTICLES))
-    port = _free_port()
-    app, app_output = _start_app(corpus, store, port)
+    port = free_port()
+    app, app_output = start_app(corpus, store, port)
     url = f"http://127.0.0.1:{port}/"
     calls: list[Call] = []
     stop = threading.Event()
@@ -190,11 +158,7 @@ def test_twenty_clients_chat_while_another_process_ingests(tmp_path, embedder):
         assert well_formed(md) and "zorblat137" in md.lower(), md[:500]
     finally:
         stop.set()
-        app.terminate()
-        try:
-            app.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            app.kill()
+        stop_app(app)
     assert not [ln for ln in app_output if "Traceback" in ln], "".join(app_output[-40:])
 
     bot = Assistant.open(settings=Settings(store=store), embedder=embedder)
