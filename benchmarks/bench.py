@@ -85,13 +85,19 @@ def phase_prepare(a: argparse.Namespace) -> None:
           "model_file": getattr(emb, "model_file", "")})
 
 
-def phase_ingest(a: argparse.Namespace) -> None:
+def open_and_ingest(a: argparse.Namespace):
+    """Open the store (timed: model load, Chroma, manifest) and sync the corpus into it."""
     from assistant import Assistant
 
     t = time.perf_counter()
     bot = Assistant.open(settings=settings_from_env(Path(a.store)))
     open_s = time.perf_counter() - t
     report = bot.ingest([a.corpus])
+    return bot, open_s, report, time.perf_counter() - t
+
+
+def phase_ingest(a: argparse.Namespace) -> None:
+    bot, open_s, report, _ = open_and_ingest(a)
     emit({
         "open_s": round(open_s, 2), "seconds": round(report.seconds, 2), "articles": report.added + report.updated,
         "chunks": report.chunks, "skipped": len(report.skipped), "unchanged": report.unchanged,
@@ -128,14 +134,9 @@ def phase_raw(a: argparse.Namespace) -> None:
 
 
 def phase_resync(a: argparse.Namespace) -> None:
-    from assistant import Assistant
-
-    t = time.perf_counter()
-    bot = Assistant.open(settings=settings_from_env(Path(a.store)))
-    open_s = time.perf_counter() - t
-    report = bot.ingest([a.corpus])
+    _, open_s, report, total_s = open_and_ingest(a)
     emit({
-        "open_s": round(open_s, 2), "sync_s": round(report.seconds, 2), "total_s": round(time.perf_counter() - t, 2),
+        "open_s": round(open_s, 2), "sync_s": round(report.seconds, 2), "total_s": round(total_s, 2),
         "embedded": report.chunks, "unchanged": report.unchanged,
     })
 
