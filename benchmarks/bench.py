@@ -353,6 +353,14 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) ->
     return False
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 20) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def tree_rss_mb(pid: int) -> float:
     import psutil
 
@@ -378,11 +386,7 @@ def app_start(store: Path, corpus: Path, env: dict[str, str], log_dir: Path) -> 
         time.sleep(3)  # the app's background warm-up question
         rss = tree_rss_mb(proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
     if not ok:
         return {"error": f"app did not answer (see {log.name})"}
@@ -407,11 +411,7 @@ class ChromaServer:
         return tree_rss_mb(self.proc.pid)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc)
         self.log.close()
 
 
