@@ -22,7 +22,9 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -226,37 +228,38 @@ class OnnxEmbedder:
         return [np.concatenate((self._special[:1], ids[:keep], self._special[1:])) for ids in out]
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        ids = self._ids(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))  # similar lengths together: less padding
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        session = self._batch()
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            out[rows] = self._run(session, [ids[i] for i in rows])
-        return out
+        return self._embed(texts, self._batch, self.batch_size)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._run(self._query_session, self._ids([text]))[0]
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """A few dozen short texts on the query path (answer sentences): the int8 graph with the
-        query threads (all cores by default), thread spinning off (so that concurrent asks do not burn each other's cores),
-        in length-sorted batches of 8. Measured on 80 MEDIQA asks (~17 units, ~490 word pieces each)
-        on the idle 2-core machine: p50 91 ms with 2 threads against 224 ms with 1."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+        query threads (all cores by default), thread spinning off (so that concurrent asks do not
+        burn each other's cores), in length-sorted batches of 8. Measured on 80 MEDIQA asks (~17
+        units, ~490 word pieces each) on the idle 2-core machine: p50 91 ms with 2 threads against
+        224 ms with 1."""
+        return self._embed(texts, self._units, 8)
+
+    def _units(self):
         if self._units_session is None:
             with self._batch_lock:
                 if self._units_session is None:
                     self._units_session = self._session(self.onnx_path, self.query_threads, spin=False)
+        return self._units_session
+
+    def _embed(self, texts: list[str], session: Callable[[], Any], batch_size: int) -> np.ndarray:
+        """Vectors of texts, run in length-sorted batches (similar lengths together: less padding);
+        `session` gives the onnxruntime session, created on first use."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
         ids = self._ids(list(texts))
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.empty((len(ids), self.dim), dtype=np.float32)
-        for start in range(0, len(order), 8):
-            rows = order[start : start + 8]
-            out[rows] = self._run(self._units_session, [ids[i] for i in rows])
+        run_on = session()
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            out[rows] = self._run(run_on, [ids[i] for i in rows])
         return out
 
     def _run(self, session, rows: list[np.ndarray]) -> np.ndarray:
