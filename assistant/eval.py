@@ -158,8 +158,11 @@ def render_chart(results: dict[str, dict], path: Path) -> None:
                 ("success@5", "success@5"),
                 ("mrr@10", "MRR@10"),
                 ("ndcg@10", "nDCG@10"),
+                ("lead_section", "lead sect."),
                 ("answered_on_topic", "answered"),
+                ("answered", "answered"),
                 ("refused_off_topic", "refused"),
+                ("refused", "refused"),
             )
             if isinstance(p.get(key), float) and not math.isnan(p[key])
         ]
@@ -256,8 +259,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m assistant.eval", description="Evaluate search and answers against a baseline on a question set."
     )
-    p.add_argument("questions", type=Path, help="JSONL: {question, relevance:{stem: grade}} or {question, doc_id}")
-    p.add_argument("--corpus", type=Path, required=True, help="folder of articles the questions are about")
+    p.add_argument(
+        "questions", type=Path, nargs="?", help="JSONL: {question, relevance:{stem: grade}} or {question, doc_id}"
+    )
+    p.add_argument("--corpus", type=Path, help="folder of articles the questions are about")
+    p.add_argument(
+        "--suite", action="store_true", help="run every dev set against the baseline in one table (assistant/suite.py)"
+    )
+    p.add_argument("--sets", help="with --suite: comma-separated set names (default: all)")
     p.add_argument("--store", type=Path, help="project store folder (default: inside --cache)")
     p.add_argument(
         "--cache",
@@ -284,6 +293,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+    if args.suite:
+        return _suite(args)
+    if args.questions is None or args.corpus is None:
+        p.error("give QUESTIONS and --corpus, or --suite")
 
     from .assistant import Assistant
     from .config import Settings
@@ -346,6 +359,45 @@ def main(argv: list[str] | None = None) -> int:
         render_chart(runs, args.chart)
         print(f"chart: {args.chart}")
     bot.close()
+    return 0
+
+
+def _suite(args: argparse.Namespace) -> int:
+    from .errors import AssistantError
+    from .suite import default_sets, format_suite, run_suite
+
+    sets = default_sets()
+    if args.sets:
+        wanted = [name.strip() for name in args.sets.split(",") if name.strip()]
+        unknown = sorted(set(wanted) - {s.name for s in sets})
+        if unknown:
+            print(f"error: unknown set(s) {', '.join(unknown)}; known: {', '.join(s.name for s in sets)}", file=sys.stderr)
+            return 2
+        sets = [s for s in sets if s.name in wanted]
+    try:
+        results = run_suite(sets, args.cache, out=args.out, limit=args.limit, baseline=not args.no_baseline)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not results:
+        print("error: no set could run (is ../shared/data beside the project?)", file=sys.stderr)
+        return 1
+    print(format_suite(results))
+    print(f"\nper-question results: {args.out}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    if args.chart:
+        runs = {
+            name: {
+                "n": r["n"],
+                "project": {key: f["mean"] for key, f in r["project"].items()},
+                "baseline": {key: f["mean"] for key, f in r["baseline"].items()} if r.get("baseline") else None,
+            }
+            for name, r in results.items()
+        }
+        args.chart.with_suffix(".json").write_text(json.dumps(runs, indent=2, default=str) + "\n")
+        render_chart(runs, args.chart)
+        print(f"chart: {args.chart}")
     return 0
 
 
