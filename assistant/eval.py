@@ -371,7 +371,9 @@ def _suite(args: argparse.Namespace) -> int:
         wanted = [name.strip() for name in args.sets.split(",") if name.strip()]
         unknown = sorted(set(wanted) - {s.name for s in sets})
         if unknown:
-            print(f"error: unknown set(s) {', '.join(unknown)}; known: {', '.join(s.name for s in sets)}", file=sys.stderr)
+            print(
+                f"error: unknown set(s) {', '.join(unknown)}; known: {', '.join(s.name for s in sets)}", file=sys.stderr
+            )
             return 2
         sets = [s for s in sets if s.name in wanted]
     try:

@@ -186,7 +186,9 @@ def run_set(bot, questions: list[Judged], baseline=None, k: int = 10, sink=None,
             project.add("answered", answer.covered)
             ok = lead is not None and lead_is_right(q, lead.source, lead.section)
             project.add("lead_section", ok)
-            row.update(lead=(lead.source, lead.section) if lead else None, lead_ok=ok, rr=reciprocal_rank(ranked, q.relevant))
+            row.update(
+                lead=(lead.source, lead.section) if lead else None, lead_ok=ok, rr=reciprocal_rank(ranked, q.relevant)
+            )
         elif not q.judged:
             project.add("refused", not answer.covered)
         row["answer"] = answer.text[:400]
