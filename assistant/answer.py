@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embeddings import Embedder
+from .evidence import CorpusStats
+from .intent import CAUSE, DEFINITION, DURATION, SYMPTOMS, TREATMENT, answers_kind
 from .keyword import tokenize
 from .types import Answer, Citation, Hit
 
@@ -20,6 +22,26 @@ SCORE_CHARS = 200
 """Characters of a unit that are embedded to score it (cut at a word): the opening of a long sentence
 says what it is about, and a cap keeps the cost of an ask bounded (about 45 word pieces a unit)."""
 SNIPPET_CHARS = 700
+KIND_BONUS = 0.12
+"""Added to the score of a sentence from a section that answers the question's kind (about the
+spread between a good and a merely related sentence)."""
+SAFETY_NET_KINDS = frozenset({TREATMENT, SYMPTOMS, CAUSE, DEFINITION, DURATION})
+"""Symptom and self-care questions: their answer closes with the when-to-see-a-doctor line."""
+_ENDS = tuple(".!?\"')")
+_DURATION = re.compile(
+    r"\b(?:\d+|a few|one|two|three|four|five|ten|fifteen|twenty|thirty)(?:\s*(?:to|-|–|or)\s*\d+)?\s*"
+    r"(?:seconds?|minutes?|mins?|hours?|days?|weeks?|months?)\b",
+    re.I,
+)
+_REFERENCE_SECTION = re.compile(r"^\s*(?:references?|sources?|bibliography|further reading|citations?)\b", re.I)
+_CITATION_LIKE = re.compile(r"\bet al\b|\bdoi:|\bPMID\b|\bAccessed\b|\bRetrieved from\b|\b(?:19|20)\d\d;\s*\d", re.I)
+_VERB = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|am|can|could|may|might|must|should|will|would|do|does|did|has|have|had"
+    r"|cause|causes|caused|help|helps|include|includes|get|gets|take|takes|make|makes|keep|use|try|see|call|ask"
+    r"|drink|eat|rest|avoid|stop|lie|sit|stand|hold|press|pinch|lean|breathe|apply|wear|put|need|needs|affects?"
+    r"|leads?|occurs?|happens?|develops?|starts?|feels?|looks?|becomes?|means?|lasts?|goes|comes)\b|n't\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -55,9 +77,7 @@ def split_units(text: str, passage: int = 0) -> list[Unit]:
             pieces.append((pos, len(body)))
         # reference markers copied from a source page ("[4]") would read as our citations:
         # they end a unit and are never part of one
-        pieces = [
-            (x, y) for a, b in pieces for x, y in _between(_REF_MARK, body, a, b)
-        ]
+        pieces = [(x, y) for a, b in pieces for x, y in _between(_REF_MARK, body, a, b)]
         for a, b in pieces:
             piece = body[a:b].strip()
             start = body_start + a + (len(body[a:b]) - len(body[a:b].lstrip()))
@@ -104,16 +124,37 @@ class ExtractiveAnswerer:
         self.sentences = sentences
         self.per_passage = per_passage
 
-    def answer(self, question: str, hits: list[Hit], query_vector: np.ndarray) -> Answer:
+    def answer(
+        self,
+        question: str,
+        hits: list[Hit],
+        query_vector: np.ndarray,
+        *,
+        kind: str | None = None,
+        stats: CorpusStats | None = None,
+        doctor: Hit | None = None,
+    ) -> Answer:
+        """The answer from the first `passages` hits. `kind` (assistant.intent) favours the sentences
+        of sections that answer that kind of question; `stats` drops boilerplate; `doctor` (a
+        passage of the lead article's when-to-see-a-doctor section) closes a self-care answer."""
         top = hits[: self.passages]
-        units = _unique(u for i, h in enumerate(top) for u in split_units(h.text, i))
+        units = _unique(u for i, h in enumerate(top) for u in split_units(h.text, i) if says_something(u, h.section))
+        if stats is not None:  # site boilerplate, unless it speaks to the question ("Is X inherited?")
+            q_terms = set(tokenize([question])[0])
+            units = [u for u in units if not stats.is_boilerplate(u.text) or q_terms & set(tokenize([u.text])[0])]
         if not units:
             return not_covered(question, hits)
-        scores = self._score(question, query_vector, units, top)
+        scores = self._score(question, query_vector, units, top, kind)
         chosen = self._select(units, scores)
-        return compose(question, top, chosen, hits)
+        answering = {i for i, h in enumerate(top) if answers_kind(h.section, kind)}
+        answer = compose(question, top, chosen, hits, lead={0} | answering)
+        if doctor is not None and kind in SAFETY_NET_KINDS:
+            _add_doctor_line(answer, doctor, stats)
+        return answer
 
-    def _score(self, question: str, qv: np.ndarray, units: list[Unit], hits: list[Hit]) -> np.ndarray:
+    def _score(
+        self, question: str, qv: np.ndarray, units: list[Unit], hits: list[Hit], kind: str | None = None
+    ) -> np.ndarray:
         # on the query path: use the query thread count where the embedder offers it
         embed = getattr(self.embedder, "embed_queries", None) or self.embedder.embed_documents
         vecs = embed([f"{hits[u.passage].title}: {_opening(u.text)}" for u in units])
@@ -121,10 +162,20 @@ class ExtractiveAnswerer:
         q_terms, *unit_terms = (set(t) for t in tokenize([question, *(u.text for u in units)]))
         lexical = np.array([len(q_terms & terms) / len(q_terms) if q_terms else 0.0 for terms in unit_terms])
         prior = np.array([0.04 * (self.passages - u.passage) for u in units])  # trust the ranking a little
-        return dense + 0.25 * lexical + prior
+        # the section that answers this kind of question ("why" -> causes, "what helps" -> relief)
+        answers = {i for i, h in enumerate(hits) if answers_kind(h.section, kind)}
+        bonus = np.array([KIND_BONUS * (u.passage in answers) for u in units])
+        if kind == DURATION:  # "how long ...": the sentence that gives a time
+            bonus += np.array([KIND_BONUS * bool(_DURATION.search(u.text)) for u in units])
+        return dense + 0.25 * lexical + prior + bonus
 
     def _select(self, units: list[Unit], scores: np.ndarray) -> list[Unit]:
+        """The best units, at most `per_passage` of one passage, none far below the best; the first
+        passage (the one retrieval and the question's kind put first) always gives its best unit."""
         order = np.argsort(-scores, kind="stable")
+        first = next((int(i) for i in order if units[int(i)].passage == 0), None)
+        if first is not None:
+            order = np.array([first, *(int(i) for i in order if int(i) != first)])
         best = float(scores[order[0]])
         chosen: list[Unit] = []
         per: dict[int, int] = {}
@@ -139,10 +190,68 @@ class ExtractiveAnswerer:
         return chosen
 
 
-def compose(question: str, top: list[Hit], chosen: list[Unit], hits: list[Hit]) -> Answer:
-    """Markdown grouped by passage (best sentence first), units in document order, each ending in [n]."""
+def says_something(unit: Unit, section: str = "", stats: CorpusStats | None = None) -> bool:
+    """False for what carries no answer: site boilerplate (measured over the store, when `stats`
+    is given), reference titles, bare lists of names, a reference list's section, and a sentence
+    cut off at its start."""
+    text = unit.text
+    if stats is not None and stats.is_boilerplate(text):
+        return False
+    if _REFERENCE_SECTION.search(section):
+        return False
+    if not unit.is_item and text[:1].islower():
+        return False  # the tail of a sentence cut at a chunk boundary
+    if _CITATION_LIKE.search(text):
+        return False
+    if not _VERB.search(text):
+        # no verb: a title ("X syndrome: clinical and molecular features.") or a bare list of
+        # names ("Aplenzin® - Budeprion® SR - ..."); short lower-case items ("dark yellow urine") stay
+        words = text.split()
+        capitalised = sum(w[:1].isupper() or "®" in w or "™" in w for w in words)
+        if ":" in text and len(words) <= 16 and not unit.is_item:
+            return False
+        if capitalised >= max(3, 0.6 * len(words)):
+            return False
+    return True
+
+
+def _add_doctor_line(answer: Answer, doctor: Hit, stats: CorpusStats | None) -> None:
+    """Close with one cited line from the article's when-to-see-a-doctor section (unless the
+    answer already cites that section)."""
+    if any((c.root, c.source, c.section) == (doctor.root, doctor.source, doctor.section) for c in answer.citations):
+        return
+    units = [u for u in split_units(doctor.text) if says_something(u, doctor.section, stats)]
+    if not units:
+        return
+    picked = [units[0]]
+    if units[0].text.rstrip().endswith(":") and len(units) > 1:  # "See a doctor if:" and its first item
+        picked.append(units[1])
+    n = len(answer.citations) + 1
+    answer.citations.append(
+        Citation(
+            n=n,
+            source=doctor.source,
+            title=doctor.title,
+            section=doctor.section,
+            snippet=_snippet(doctor.text, picked),
+            url=doctor.url,
+            score=doctor.score,
+            root=doctor.root,
+            position=doctor.position,
+        )
+    )
+    lines = [f"- {u.text} [{n}]" if u.is_item else f"{u.text} [{n}]" for u in picked]
+    answer.text += f"\n\n**{doctor.section or 'When to see a doctor'}:**\n" + "\n".join(lines)
+    if all((h.root, h.source, h.position) != (doctor.root, doctor.source, doctor.position) for h in answer.hits):
+        answer.hits = [*answer.hits, doctor]
+
+
+def compose(question: str, top: list[Hit], chosen: list[Unit], hits: list[Hit], lead: set[int] | None = None) -> Answer:
+    """Markdown grouped by passage, units in document order, each ending in [n]. The first passage
+    leads, then those in `lead` (they answer the question's kind), then the rest; within each group
+    the passage holding the better sentence first."""
     by_passage: dict[int, list[Unit]] = {}
-    for u in chosen:
+    for u in sorted(chosen, key=lambda u: (u.passage != 0, u.passage not in (lead or ()))):  # stable
         by_passage.setdefault(u.passage, []).append(u)
     blocks: list[str] = []
     citations: list[Citation] = []
@@ -152,14 +261,21 @@ def compose(question: str, top: list[Hit], chosen: list[Unit], hits: list[Hit]) 
         h = top[p]
         citations.append(
             Citation(
-                n=n, source=h.source, title=h.title, section=h.section, snippet=_snippet(h.text, units),
-                url=h.url, score=h.score, root=h.root, position=h.position,
+                n=n,
+                source=h.source,
+                title=h.title,
+                section=h.section,
+                snippet=_snippet(h.text, units),
+                url=h.url,
+                score=h.score,
+                root=h.root,
+                position=h.position,
             )
         )
-        if all(u.is_item for u in units):
-            blocks.append("\n".join(f"- {u.text} [{n}]" for u in units))
-        else:
+        if all(not u.is_item and u.text.rstrip()[-1:] in _ENDS for u in units):
             blocks.append(" ".join(f"{u.text} [{n}]" for u in units))
+        else:  # list items stay a list; a line without its full stop is never glued to the next
+            blocks.append("\n".join(f"- {u.text} [{n}]" if u.is_item else f"{u.text} [{n}]" for u in units))
     return Answer(question=question, text="\n\n".join(blocks), citations=citations, covered=True, hits=hits)
 
 
@@ -179,8 +295,15 @@ def not_covered(question: str, hits: list[Hit], limit: int = 3) -> Answer:
         text = "The articles here do not cover this question (no articles have been ingested yet)."
     citations = [
         Citation(
-            n=i + 1, source=h.source, title=h.title, section=h.section, snippet=h.text[:300], url=h.url,
-            score=h.score, root=h.root, position=h.position,
+            n=i + 1,
+            source=h.source,
+            title=h.title,
+            section=h.section,
+            snippet=h.text[:300],
+            url=h.url,
+            score=h.score,
+            root=h.root,
+            position=h.position,
         )
         for i, h in enumerate(closest)
     ]
@@ -192,4 +315,3 @@ def _snippet(text: str, units: list[Unit]) -> str:
     if end - start <= SNIPPET_CHARS:
         return text[start:end]
     return " … ".join(u.text for u in units)
-

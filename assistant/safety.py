@@ -34,6 +34,8 @@ WARNING_SIGNS: tuple[WarningSign, ...] = (
         "chest pain or a heart attack",
         r"chest (?:pain|pains|pressure|tightness|tight|hurts?|is hurting|squeezing|crushing)",
         r"(?:pain|pressure|tightness|squeezing) in (?:my |the |his |her )?chest",
+        r"chest (?:feels|is|gets|went|goes) (?:so |really |very )?(?:tight|heavy|crushed|squeezed)",
+        r"crushing (?:chest )?pain",
         r"heart attack", r"cardiac arrest",
     ),
     _sign(

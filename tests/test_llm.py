@@ -682,3 +682,25 @@ def test_app_chat_streams_the_model_then_shows_sources_and_the_backend(openai_bo
     final = [step[0] for step in app.chat(CRAMPS, [])][-1]
     assert "HACKED" not in final and "could not be grounded" in final
     assert f"Answered without the language model (openai:{MODEL})" in final
+
+
+@pytest.mark.parametrize(
+    ("question", "note"),
+    [
+        ("I'm 7 months pregnant, why do I get leg cramps at night?", "do not mention pregnancy"),
+        ("why does my 80-year-old dad get leg cramps at night?", "applies to older people"),
+    ],
+)
+def test_a_model_written_answer_also_says_what_no_cited_passage_mentions(openai_bot, server, question, note):
+    server.script = well_cited
+    answer = openai_bot.ask(question)
+    assert answer.backend == f"openai:{MODEL}" and answer.covered
+    assert answer.text.endswith(answer.text.split("\n\n")[-1]) and note in answer.text.split("\n\n")[-1]
+    _, streamed = stream(openai_bot, question)
+    assert note in streamed.text
+
+
+def test_no_qualifier_note_for_a_plain_question_answered_by_the_model(openai_bot, server):
+    server.script = well_cited
+    answer = openai_bot.ask(CRAMPS)
+    assert "do not mention" not in answer.text and "applies to" not in answer.text
