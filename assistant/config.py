@@ -53,13 +53,22 @@ class Settings:
     """At most this many chunks of one article among the passages `ask` answers from."""
     rrf_k: int = 60
     dense_weight: float = 1.0
-    keyword_weight: float = 0.5
+    keyword_weight: float = 0.15
+    """0.5 before: BM25 over chunk text also matched plain-language questions on their common words
+    ("days", "been"); 0.1-0.2 lifted every dev set (docs/EVAL.md)."""
     heading_weight: float = 1.0
     """Weight in the fusion of BM25 over headings alone (title › section); 0 turns it off."""
+    heading_min_coverage: float = 0.5
+    """A heading counts in that list only if it holds this IDF-weighted share of the question's words:
+    one shared common word ("day", "pain", "help") made broad articles win plain-language questions."""
+    exact_heading_weight: float = 1.0
+    """Weight of a section whose heading *is* the question ("What causes gout?"), as if ranked first."""
     min_score: float = 0.38
-    """Relevance threshold of `ask` on the best dense cosine similarity. Calibrated on dev data
-    (docs/EVAL.md): off-topic questions peak at 0.24-0.43, on-topic ones start at 0.45, plain
-    symptom descriptions that never name the condition at about 0.35."""
+    """Below this best cosine similarity of question and passage, `ask` says the articles do not
+    cover the question (off-topic questions peak at 0.24-0.43 on the dev sets, docs/EVAL.md)."""
+    min_evidence: float = 0.78
+    """Above `min_score`, `ask` answers when the best cosine plus the best cosine of the question's
+    focus (the question without its frame words) reaches this (docs/EVAL.md)."""
     answer_passages: int = 3
     answer_sentences: int = 5
     max_question_chars: int = 2000

@@ -234,3 +234,50 @@ def test_eval_end_to_end_with_refusals(tmp_path, capsys):
     assert main([*argv, "--no-ask"]) == 0
     err = capsys.readouterr().err
     assert "0 chunks embedded" in err and "unchanged 3" in err
+
+
+# --- the suite (assistant/suite.py) -----------------------------------------------------------
+
+
+def test_suite_reads_every_question_format(tmp_path):
+    from assistant.suite import load_judged
+
+    f = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "m", "question": "q1", "relevance": {"P1": 4, "P2": 2}},
+        {"id": "t", "question": "What causes gout?", "doc_id": "GHR_1"},
+        {"id": "n", "question": "q3", "relevant": ["a", "b"], "primary": "a", "section": "Causes", "qtype": "causes"},
+        {"id": "p", "question": "q4", "relevant": ["x.txt"], "primary": "x.txt", "section": ["A", "B"]},
+        {"id": "u", "question": "q5", "covered": False},
+    ]
+    f.write_text("\n".join(json.dumps(r) for r in rows))
+    m, t, n, p, u = load_judged(f)
+    assert m.relevant == {"P1": 4} and m.judged and not m.sections
+    assert (t.relevant, t.primary, t.sections) == ({"GHR_1": 1}, "GHR_1", ("What causes gout?",))
+    assert (n.relevant, n.primary, n.sections, n.qtype) == ({"a": 1, "b": 1}, "a", ("Causes",), "causes")
+    assert (p.relevant, p.primary, p.sections) == ({"x": 1}, "x", ("A", "B"))
+    assert (u.relevant, u.judged) == ({}, False)
+
+
+def test_lead_section_is_right_only_for_a_gold_section_of_a_gold_article():
+    from assistant.suite import Judged, lead_is_right
+
+    q = Judged("1", "why cramps", {"cramps": 1, "other": 1}, primary="cramps", sections=("Causes", "How to ease back pain"))
+    assert lead_is_right(q, "cramps.txt", "Causes")
+    assert lead_is_right(q, "cramps.txt", "How to ease back pain › Keep moving")  # a sub-section of a gold one
+    assert not lead_is_right(q, "cramps.txt", "When to see a doctor")
+    assert lead_is_right(q, "other.md", "Anything")  # another relevant article: its sections were not marked
+    assert not lead_is_right(q, "unrelated.md", "Causes")
+    intro = Judged("2", "tight band", {"th": 1}, primary="th", sections=("",))
+    assert lead_is_right(intro, "th.html", "") and not lead_is_right(intro, "th.html", "Symptoms")
+
+
+def test_suite_table_shows_each_figure_with_its_standard_error():
+    from assistant.suite import Figures, format_suite
+
+    f = Figures()
+    for v in (1, 0, 1, 1):
+        f.add("mrr@10", v)
+    table = format_suite({"probe": {"n": 4, "project": f.summary(), "baseline": None}})
+    assert "| probe | 4 | project |" in table
+    assert "0.750 ±0.250" in table  # mean 0.75, sd 0.5 / sqrt(4)
