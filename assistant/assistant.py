@@ -280,6 +280,13 @@ class Assistant:
         self._refresh()
         return self.retriever.search(q, k)
 
+    def as_retriever(self, k: int = 5):
+        """This store as a LangChain retriever (`langchain_core` BaseRetriever) returning the top `k` passages
+        of `search` as Documents; see assistant/lc_retriever.py."""
+        from .lc_retriever import AssistantRetriever
+
+        return AssistantRetriever(assistant=self, k=k)
+
     def ask(self, question: str, k: int | None = None, *, history: Any = None) -> Answer:
         """A cited Markdown answer, or a plain 'not covered' answer naming the closest articles.
 
