@@ -75,7 +75,10 @@ class AssistantRetriever(BaseRetriever):
     ) -> list[Document]:
         if kwargs:
             log.debug("ignoring unsupported retriever arguments: %s", sorted(kwargs))
-        hits = self.assistant.search(query, k=self.k if k is None else k)
+        k = self.k if k is None else k
+        if not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be a positive whole number of documents, not {k!r}")
+        hits = self.assistant.search(query, k=k)
         return [hit_to_document(hit, rank) for rank, hit in enumerate(hits, start=1)]
 
     async def _aget_relevant_documents(

@@ -53,6 +53,8 @@ def test_documents_are_the_search_hits_in_the_same_order(shipped_bot):
     assert [d.metadata["rank"] for d in docs] == [1, 2, 3, 4, 5]
     assert len(shipped_bot.as_retriever(k=5).invoke(QUERY, k=2)) == 2
     assert shipped_bot.as_retriever().invoke("   ") == []
+    with pytest.raises(ValueError, match="k must be"):
+        shipped_bot.as_retriever().invoke(QUERY, k=0)
 
 
 def test_lcel_chain_retriever_then_formatter(shipped_bot):

@@ -167,7 +167,7 @@ def test_mcp_is_off_by_default(shipped_bot, monkeypatch):
     try:
         assert httpx.post(url + "gradio_api/mcp/", json=INITIALIZE, headers=MCP_HEADERS, timeout=30).status_code == 404
         api = httpx.get(url + "gradio_api/info", timeout=30).json()["named_endpoints"]
-        assert set(api) == {"/ask"}  # search_articles / get_article are only served with MCP on
+        assert "/ask" in api and not {"/search_articles", "/get_article"} & set(api)  # those two only with MCP on
     finally:
         demo.close()
 
