@@ -29,6 +29,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                                "(default: ASSISTANT_CORPUS or ./corpus)")
     p.add_argument("--host", help="address to listen on (default: ASSISTANT_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: ASSISTANT_PORT or 7860)")
+    p.add_argument("--mcp", action="store_true", help="also serve the tools search_articles, ask and get_article "
+                                                      "to MCP clients (default: ASSISTANT_MCP or off)")
     p.add_argument("--no-sync", action="store_true", help="serve the store as it is, without syncing the corpus first")
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
     return p.parse_args(argv)
@@ -51,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     from assistant import Assistant, AssistantError, Settings
 
     try:
-        settings = Settings.from_env(store=args.store, corpus=args.corpus, host=args.host, port=args.port)
+        settings = Settings.from_env(store=args.store, corpus=args.corpus, host=args.host, port=args.port,
+                                     mcp=True if args.mcp else None)
         corpus = settings.corpus.expanduser()
         if not corpus.is_dir():
             raise AssistantError(f"corpus folder not found: {corpus} (create it or pass --corpus DIR)")
@@ -68,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         kwargs = launch_kwargs(settings)  # checks ASSISTANT_AUTH
         demo.queue(default_concurrency_limit=4)
         _, local_url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **kwargs)
+        if settings.mcp and not demo.mcp_server:
+            demo.close()
+            raise AssistantError(f"the MCP server did not start: {demo.mcp_error}")
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -80,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     # The first question pays for loading the vector index and the model's first run: pay it now.
     threading.Thread(target=warm_up, args=(bot,), daemon=True, name="warm-up").start()
     login = " (login required)" if "auth" in kwargs else ""
+    if settings.mcp:
+        how = "; send the login as HTTP basic auth" if login else ""
+        print(f"MCP tools (search_articles, ask, get_article): {local_url}gradio_api/mcp/{how}", flush=True)
     print(f"Ready in {time.perf_counter() - STARTED:.1f} s: open {local_url}{login}  (Ctrl+C to stop)", flush=True)
     try:
         demo.block_thread()

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import filelock
 import numpy as np
@@ -34,6 +34,9 @@ from .safety import urgent_notice
 from .store import VectorStore
 from .sync import Syncer, resolve_folder, timed
 from .types import Answer, Article, ArticleInfo, Chunk, Hit, IngestReport
+
+if TYPE_CHECKING:
+    from .lc_retriever import AssistantRetriever
 
 log = logging.getLogger(__name__)
 
@@ -283,6 +286,13 @@ class Assistant:
             return []
         self._refresh()
         return self.retriever.search(q, k)
+
+    def as_retriever(self, k: int = 5) -> AssistantRetriever:
+        """This store as a LangChain retriever (`langchain_core` BaseRetriever) returning the top `k` passages
+        of `search` as Documents; see assistant/lc_retriever.py."""
+        from .lc_retriever import AssistantRetriever
+
+        return AssistantRetriever(assistant=self, k=k)
 
     def ask(self, question: str, k: int | None = None, *, history: Any = None) -> Answer:
         """A cited Markdown answer, or a plain 'not covered' answer naming the closest articles.

@@ -84,6 +84,8 @@ class Settings:
     host: str = "127.0.0.1"
     """Address the app listens on (`0.0.0.0` exposes it to the network)."""
     port: int = 7860
+    mcp: bool = False
+    """Also serve the app's tools (search_articles, ask, get_article) over MCP at <app url>/gradio_api/mcp/."""
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -107,6 +109,11 @@ class Settings:
 
 def _coerce(type_name: Any, raw: str, name: str) -> Any:
     t = str(type_name)
+    if t.startswith("bool"):
+        flag = raw.strip().lower()
+        if flag not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ValueError(f"ASSISTANT_{name.upper()}={raw!r} is not a valid bool (use 1 or 0)")
+        return flag in ("1", "true", "yes", "on")
     try:
         if "Path" in t:
             return Path(raw).expanduser()

@@ -31,6 +31,8 @@ from .config import Settings
 from .conversation import fold_question, message_text, previous_questions
 from .errors import AssistantError
 from .feedback import record_feedback
+from .mcp_auth import mcp_auth_middleware
+from .mcp_tools import ArticleTools
 from .safety import urgent_notice
 from .types import Answer
 from .ui_render import (
@@ -255,17 +257,6 @@ class ChatApp:
         verdict = "answered from the passages" if answer.covered else "not covered: best dense score below the threshold"
         line += f"  \n{verdict} ({self.settings.min_score:.2f}) · dense = cosine similarity, keyword = BM25, fused = RRF"
         return line
-
-    def ask_api(self, question: str) -> str:
-        """Answer a question from the articles: Markdown with [n] markers, then its Sources."""
-        question = (question or "").strip()
-        if not question:
-            raise gr.Error("Please type a question: it is empty.")
-        try:
-            answer = self.assistant.ask(question)
-        except AssistantError as exc:
-            raise gr.Error(str(exc)) from exc
-        return render_answer(answer, links=False).markdown
 
     # --- feedback -------------------------------------------------------------------------
 
@@ -512,7 +503,7 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
                           concurrency_id="ingest", api_visibility="private")
         catcher.click(app.on_source_click, None, [reader, sidebar], api_visibility="private")
         demo.load(app.on_load, None, [reader, sidebar], api_visibility="private")
-        gr.api(app.ask_api, api_name="ask", concurrency_limit=4)
+        ArticleTools(assistant, app.corpus).register(mcp=settings_mcp(app.settings))  # /ask, and the MCP tools
     return demo
 
 
@@ -534,13 +525,15 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
         "share": False,
         "ssr_mode": False,
         "pwa": False,
-        "mcp_server": False,
+        "mcp_server": settings_mcp(settings),
         "enable_monitoring": False,
     }
     auth = parse_auth(settings.auth)
     if auth:
         kwargs["auth"] = auth
         kwargs["auth_message"] = "Please sign in to the health articles assistant."
+        if settings_mcp(settings):  # Gradio does not guard its MCP endpoint with the login: we do
+            kwargs["app_kwargs"] = {"middleware": [mcp_auth_middleware(*auth)]}
     return kwargs
 
 
@@ -550,6 +543,10 @@ def settings_host(settings: Settings) -> str:
 
 def settings_port(settings: Settings) -> int:
     return int(getattr(settings, "port", None) or 7860)
+
+
+def settings_mcp(settings: Settings) -> bool:
+    return bool(getattr(settings, "mcp", False))
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:

@@ -24,13 +24,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(corpus: Path, store: Path, port: int) -> tuple[subprocess.Popen, list[str]]:
-    """`python app.py --corpus ... --store ... --port ...` (no ASSISTANT_* settings from this process)
-    until it prints "Ready in"; its output keeps being collected into the returned list."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+def start_app(
+    corpus: Path, store: Path, port: int, *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, list[str]]:
+    """`python app.py --corpus ... --store ... --port ... [args]` (no ASSISTANT_* settings from this process
+    but those in `env`) until it prints "Ready in"; its output keeps being collected into the returned list."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}, **(env or {})}
     env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "app.py"), "--corpus", str(corpus), "--store", str(store), "--port", str(port)],
+        [sys.executable, str(REPO / "app.py"), "--corpus", str(corpus), "--store", str(store), "--port", str(port),
+         *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
     )
     lines: queue.Queue[str] = queue.Queue()
