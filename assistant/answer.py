@@ -16,7 +16,7 @@ from .types import Answer, Citation, Hit
 
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
-_REF_MARK = re.compile(r"\[\d{1,3}\]")
+_REF_MARK = re.compile(r"\[\d{1,4}\]")
 MAX_UNIT_CHARS = 600
 SCORE_CHARS = 200
 """Characters of a unit that are embedded to score it (cut at a word): the opening of a long sentence
@@ -201,6 +201,8 @@ def says_something(unit: Unit, section: str = "", stats: CorpusStats | None = No
         return False
     if not unit.is_item and text[:1].islower():
         return False  # the tail of a sentence cut at a chunk boundary
+    if text.rstrip().endswith("?"):
+        return False  # a question restated ("How might X be treated?") answers nothing
     if _CITATION_LIKE.search(text):
         return False
     if not _VERB.search(text):

@@ -214,6 +214,7 @@ def _unit(text: str, item: bool = False) -> Unit:
         "Aplenzin® Budeprion® SR Budeprion® XL Forfivo® XL Wellbutrin®",
         "Smith J, et al. Night cramps in older adults. J Fam Pract. 2012;61(3):12-18.",
         "and then it spreads to the rest of the leg.",
+        "How might oral lichen planus be treated?",
     ],
 )
 def test_reference_titles_name_lists_and_cut_sentences_are_never_quoted(text):

@@ -180,6 +180,13 @@ def test_reference_markers_of_a_source_page_never_reach_the_answer():
     assert all(text[u.start : u.end] == u.text for u in units)
 
 
+def test_four_digit_reference_markers_are_cut_out_too():
+    from assistant.answer import split_units
+
+    text = "Drugs linked to it include gold and arsenic.[2483] Stopping them is recommended."
+    assert [u.text for u in split_units(text)] == ["Drugs linked to it include gold and arsenic.", "Stopping them is recommended."]
+
+
 def test_citation_check_ignores_lines_without_markers():
     from assistant.types import Answer, Citation, Hit
 
