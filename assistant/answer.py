@@ -145,7 +145,7 @@ class ExtractiveAnswerer:
         if not units:
             return not_covered(question, hits)
         scores = self._score(question, query_vector, units, top, kind)
-        chosen = self._select(units, scores)
+        chosen = _with_lead_ins(units, self._select(units, scores))
         answering = {i for i, h in enumerate(top) if answers_kind(h.section, kind)}
         answer = compose(question, top, chosen, hits, lead={0} | answering)
         if doctor is not None and kind in SAFETY_NET_KINDS:
@@ -188,6 +188,22 @@ class ExtractiveAnswerer:
             per[u.passage] = per.get(u.passage, 0) + 1
             chosen.append(u)
         return chosen
+
+
+def _with_lead_ins(units: list[Unit], chosen: list[Unit]) -> list[Unit]:
+    """Chosen list items keep the sentence that introduces their list ("Call emergency services
+    straight away if you have:"): without it the items lose their meaning."""
+    out = list(chosen)
+    for u in chosen:
+        if not u.is_item:
+            continue
+        before = [v for v in units if v.passage == u.passage and v.start < u.start and not v.is_item]
+        if before and before[-1].text.rstrip().endswith(":") and before[-1] not in out:
+            # only when nothing but list items stand between the lead-in and this item
+            lead = before[-1]
+            if all(v.is_item for v in units if v.passage == u.passage and lead.start < v.start < u.start):
+                out.append(lead)
+    return out
 
 
 def says_something(unit: Unit, section: str = "", stats: CorpusStats | None = None) -> bool:

@@ -281,3 +281,9 @@ def test_section_kinds_from_headings():
 def test_units_of_a_cited_list_keep_their_offsets():
     text = "Try these:\n- hold your breath for ten seconds\n- sip ice-cold water slowly"
     assert all(text[u.start : u.end] == u.text for u in split_units(text))
+
+
+def test_list_items_keep_the_sentence_that_introduces_them(shipped_bot):
+    answer = shipped_bot.ask("I have chest pain and my left arm hurts")
+    assert "if you have: [1]" in answer.text and "- chest pain that spreads to the arm" in answer.text, answer.text
+    assert citation_problems(answer) == []
