@@ -3,9 +3,9 @@
 from .assistant import Assistant
 from .config import Settings
 from .errors import AssistantError, ModelMismatchError, StoreError
-from .types import Answer, Article, ArticleInfo, Chunk, Citation, Hit, IngestReport
+from .types import Answer, Article, ArticleInfo, CheckReport, Chunk, Citation, Hit, IngestReport
 
 __all__ = [
-    "Answer", "Article", "ArticleInfo", "Assistant", "AssistantError", "Chunk", "Citation", "Hit",
+    "Answer", "Article", "ArticleInfo", "Assistant", "AssistantError", "CheckReport", "Chunk", "Citation", "Hit",
     "IngestReport", "ModelMismatchError", "Settings", "StoreError",
 ]

@@ -29,9 +29,9 @@ from .manifest import Manifest
 from .questions import clean_question
 from .retrieval import Retriever
 from .safety import urgent_notice
-from .store import VectorStore
+from .store import VectorIndexError, VectorStore
 from .sync import Syncer, resolve_folder, timed
-from .types import Answer, Article, ArticleInfo, Chunk, Hit, IngestReport
+from .types import Answer, Article, ArticleInfo, CheckReport, Chunk, Hit, IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ class Assistant:
         self.retriever = Retriever(settings, embedder, vectors, manifest, lambda: self._keyword)
         self.answerer = ExtractiveAnswerer(embedder, settings.answer_passages, settings.answer_sentences)
         self._owns_vectors = False
+        self._repaired_on_open: list[str] = []
+        """Repairs made while opening (a damaged vector index rebuilt): reported by `check`."""
         self._check_model()
         self._check_vectors()
         self._refresh()
@@ -96,13 +98,20 @@ class Assistant:
             with _store_lock(store_dir):
                 _wipe(store_dir, settings, vector_store)
         # (VectorStore guards each Chroma call against other processes itself: see assistant/store.py)
-        vectors = vector_store or VectorStore(
-            path=store_dir / "chroma", host=settings.chroma_host, port=settings.chroma_port,
-            collection=settings.collection,
-        )
-        manifest = Manifest(store_dir / "manifest.sqlite3")
+        repaired: list[str] = []
+        try:
+            vectors = vector_store or VectorStore(
+                path=store_dir / "chroma", host=settings.chroma_host, port=settings.chroma_port,
+                collection=settings.collection,
+            )
+        except VectorIndexError as exc:
+            manifest = Manifest(store_dir / "manifest.sqlite3")
+            vectors, repaired = _rebuild_damaged_index(store_dir, settings, embedder, manifest, exc)
+        else:
+            manifest = Manifest(store_dir / "manifest.sqlite3")
         bot = cls(settings, embedder, vectors, manifest, llm=llm)
         bot._owns_vectors = vector_store is None
+        bot._repaired_on_open = repaired
         return bot
 
     @property
@@ -237,6 +246,26 @@ class Assistant:
 
             timed(run, report)
         log.info("ingest done: %s", report)
+        return report
+
+    def check(self, repair: bool = True) -> CheckReport:
+        """Verify the store without syncing any folder: every manifest chunk has a vector that a dense
+        query for it reaches, and every vector has a chunk. With `repair`, an interrupted ingest is
+        finished, missing or unreachable vectors are re-added from the manifest and a damaged index
+        is rebuilt from it; `CheckReport.problems` lists what could not be repaired."""
+        with self._ingest_lock, _store_lock(self.store_dir):
+            syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
+            journal = len(self.manifest.journal())
+            if repair:
+                syncer.replay()
+            report = syncer.checker().run(repair=repair)
+            report.repaired[:0] = self._repaired_on_open
+            if journal:
+                (report.repaired if repair else report.problems).append(
+                    f"{'finished' if repair else 'unfinished:'} an interrupted ingest ({journal} journal entries)")
+            if repair:
+                self._save_keyword()
+        log.info("check done: %s", report)
         return report
 
     def remove(self, folder: str | Path, source: str) -> bool:
@@ -428,6 +457,30 @@ def _try_store_lock(store_dir: Path) -> Iterator[bool]:
         yield True
     finally:
         lock.release()
+
+
+def _rebuild_damaged_index(
+    store_dir: Path, settings: Settings, embedder: Embedder, manifest: Manifest, exc: VectorIndexError
+) -> tuple[VectorStore, list[str]]:
+    """Chroma's index files are damaged (a kill inside its save, or by hand): empty the index and embed
+    the manifest's chunks again. Refused (the original error, naming --rebuild) when the manifest
+    was built with another model, or when the store cannot be written."""
+    if manifest.get_meta("model") not in (None, embedder.name) or manifest.get_meta("dim") not in (None, str(embedder.dim)):
+        raise exc
+    log.warning("%s: rebuilding it from the manifest", exc)
+    try:
+        with _store_lock(store_dir):
+            vectors = VectorStore(path=store_dir / "chroma", collection=settings.collection, reset=True)
+            from .check import StoreChecker
+            from .types import CheckReport as _Report
+
+            report = _Report()
+            StoreChecker(manifest, vectors, embedder).rebuild(report, str(exc))
+    except (OSError, StoreError) as err:
+        raise StoreError(f"{exc} (rebuilding it failed: {err})") from err
+    if report.problems:
+        raise StoreError(f"{exc} (rebuilding it failed: {'; '.join(report.problems)})")
+    return vectors, report.repaired
 
 
 def _wipe(store_dir: Path, settings: Settings, vector_store: VectorStore | None) -> None:

@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .articles import PARSER_VERSION, SUPPORTED_EXTENSIONS, parse_article
+from .check import StoreChecker
 from .chunking import Chunker
 from .embeddings import Embedder
-from .errors import ArticleError, CorpusError
+from .errors import ArticleError, CorpusError, StoreError
 from .manifest import Manifest
-from .store import VectorStore
+from .store import VectorIndexError, VectorStore
 from .types import Article, Chunk, IngestReport
 
 log = logging.getLogger(__name__)
@@ -95,43 +96,54 @@ class Syncer:
     # --- recovery ---------------------------------------------------------------------------
 
     def recover(self) -> int:
-        """Replay the journal of an interrupted ingest. Returns the number of ids cleaned."""
+        """Replay the journal of an interrupted ingest, then check the vector index (the kill may
+        have landed inside Chroma's own save) and repair it. Returns the number of ids cleaned."""
+        cleaned = self.replay()
+        if cleaned < 0:
+            return 0
+        report = self.checker().run(repair=True)
+        if not report.ok:
+            raise StoreError(f"the store {self.manifest.path.parent} could not be repaired: "
+                             f"{'; '.join(report.problems)}. Run `python ingest.py --rebuild` to re-embed the articles.")
+        return cleaned
+
+    def replay(self) -> int:
+        """Delete the vectors the journal names that the manifest does not hold; -1 if there was no journal."""
         entries = self.manifest.journal()
         if not entries:
-            return 0
+            return -1
         ids = [i for i, _ in entries]
         live = self.manifest.existing_chunk_ids(ids)
         dead = [i for i in ids if i not in live]
         log.warning("recovering from an interrupted ingest: %d journal entries, %d stale vectors", len(ids), len(dead))
-        self.vectors.delete(dead)
+        try:
+            self.vectors.delete(dead)
+        except VectorIndexError as exc:  # the check that follows rebuilds the index
+            log.warning("%s", exc)
         with self.manifest.write() as db:
             self.manifest.journal_clear(db)
         return len(dead)
 
+    def checker(self) -> StoreChecker:
+        return StoreChecker(self.manifest, self.vectors, self.embedder, FLUSH_CHUNKS)
+
     def reconcile(self) -> int:
         """Make the vector store hold exactly the manifest's chunks when their counts disagree.
 
-        Not needed after a crash (the journal covers that); it repairs damage done outside an
-        ingest, e.g. vectors lost by Chroma or left behind by a deleted manifest row. Orphan
+        It repairs damage done outside an ingest, e.g. vectors lost by Chroma or left behind by a
+        deleted manifest row (a crash is covered by `recover`, which checks every vector). Orphan
         vectors are deleted and missing ones re-embedded from the manifest's text. Returns the
         number of vectors fixed."""
-        n_chunks, n_vectors = self.manifest.count_chunks(), self.vectors.count()
-        if n_chunks == n_vectors:
-            return 0
-        wanted = set(self.manifest.all_chunk_ids())
-        have = self.vectors.ids()
-        orphans, missing = sorted(have - wanted), sorted(wanted - have)
-        log.warning(
-            "repairing the vector store: %d vectors without a chunk, %d chunks without a vector",
-            len(orphans), len(missing),
-        )
-        self.vectors.delete(orphans)
-        chunks = self.manifest.chunks_by_id(missing)
-        for start in range(0, len(missing), FLUSH_CHUNKS):
-            part = [chunks[i] for i in missing[start : start + FLUSH_CHUNKS]]
-            vectors = self.embedder.embed_documents([c.embedded_text for c in part])
-            self.vectors.upsert([c.id for c in part], vectors, [metadata(c) for c in part])
-        return len(orphans) + len(missing)
+        try:
+            if self.manifest.count_chunks() == self.vectors.count():
+                return 0
+        except VectorIndexError:
+            pass
+        report = self.checker().run(repair=True)
+        if not report.ok:
+            raise StoreError(f"the store {self.manifest.path.parent} could not be repaired: "
+                             f"{'; '.join(report.problems)}. Run `python ingest.py --rebuild` to re-embed the articles.")
+        return report.missing + report.orphans + report.unreachable
 
     # --- sync -------------------------------------------------------------------------------
 
