@@ -115,6 +115,10 @@ class Assistant:
         return bot
 
     @property
+    def max_file_bytes(self) -> int:
+        return int(self.settings.max_file_mb * 2**20)
+
+    @property
     def store_dir(self) -> Path:
         return self.manifest.path.parent
 
@@ -235,7 +239,8 @@ class Assistant:
         with self._ingest_lock, _store_lock(self.store_dir):
             if rebuild:
                 self._wipe_locked()
-            syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker, progress or _tqdm_progress())
+            syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker, progress or _tqdm_progress(),
+                            max_file_bytes=self.max_file_bytes)
 
             def run() -> None:
                 syncer.recover()

@@ -26,7 +26,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .articles import PARSER_VERSION, SUPPORTED_EXTENSIONS, parse_article
+import numpy as np
+
+from .articles import MAX_FILE_BYTES, OUTSIDE, PARSER_VERSION, SUPPORTED_EXTENSIONS, parse_article, read_file
 from .check import StoreChecker
 from .chunking import Chunker
 from .embeddings import Embedder
@@ -63,9 +65,14 @@ def resolve_folder(folder: str | Path) -> Path:
 def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     """Supported files under root (recursively, hidden ones ignored) and notes on the others."""
     files, skipped = [], []
-    for path in sorted(root.rglob("*")):
+    for path in sorted(root.rglob("*")):  # (rglob does not descend into linked folders)
         rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            skipped.append((str(path), OUTSIDE))  # a file or a folder: never followed
+            continue
+        if not path.is_file():
             continue
         if path.suffix.lower() in SUPPORTED_EXTENSIONS:
             files.append(path)
@@ -84,10 +91,11 @@ def metadata(c: Chunk) -> dict:
 class Syncer:
     def __init__(
         self, manifest: Manifest, vectors: VectorStore, embedder: Embedder, chunker: Chunker,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Callable[[int, int], None] | None = None, max_file_bytes: int = MAX_FILE_BYTES,
     ):
         self.manifest, self.vectors, self.embedder, self.chunker = manifest, vectors, embedder, chunker
         self.progress = progress
+        self.max_file_bytes = max_file_bytes
         self.config_key = f"{PARSER_VERSION}:{chunker.key}:{embedder.name}"
 
     def fingerprint(self, data: bytes) -> str:
@@ -159,9 +167,9 @@ class Syncer:
             source = path.relative_to(root).as_posix()
             key = (root_key, source)
             try:
-                data = path.read_bytes()
-            except OSError as exc:
-                report.skipped.append((str(path), f"cannot read file: {exc.strerror or exc}"))
+                data = read_file(path, root, self.max_file_bytes)
+            except ArticleError as exc:
+                report.skipped.append((str(path), str(exc)))
                 seen.add(key)  # keep what we have of it
                 continue
             fp = self.fingerprint(data)
@@ -179,9 +187,9 @@ class Syncer:
     def _parsed(self, root: Path, todo, report: IngestReport) -> Iterator[_Pending]:
         for path, is_new in todo:
             try:
-                data = path.read_bytes()
-            except OSError as exc:
-                report.skipped.append((str(path), f"cannot read file: {exc.strerror or exc}"))
+                data = read_file(path, root, self.max_file_bytes)
+            except ArticleError as exc:
+                report.skipped.append((str(path), str(exc)))
                 continue
             fp = self.fingerprint(data)  # of the bytes parsed, even if the file changed since the scan
             try:
@@ -254,7 +262,7 @@ class Syncer:
         fresh = [c for c in all_chunks if c.id not in known]
         fresh_ids = [c.id for c in fresh]
         log.info("embedding %d chunks of %d articles", len(fresh), len(batch))
-        vectors = self.embedder.embed_documents([c.embedded_text for c in fresh])
+        vectors = self._embed(fresh)
         with self.manifest.write() as db:
             self.manifest.journal_add(db, fresh_ids, "pending")
         log.info("writing %d vectors to the vector store", len(fresh))
@@ -275,6 +283,16 @@ class Syncer:
         report.chunks += len(fresh)
         report.added += sum(p.is_new for p in batch)
         report.updated += sum(not p.is_new for p in batch)
+
+    def _embed(self, chunks: list[Chunk]) -> np.ndarray:
+        """Embed in slices of FLUSH_CHUNKS (one huge article is one batch: its slices bound the memory)."""
+        if len(chunks) <= FLUSH_CHUNKS:
+            return self.embedder.embed_documents([c.embedded_text for c in chunks])
+        parts = []
+        for start in range(0, len(chunks), FLUSH_CHUNKS):
+            parts.append(self.embedder.embed_documents([c.embedded_text for c in chunks[start : start + FLUSH_CHUNKS]]))
+            log.info("embedded %d of %d chunks", min(start + FLUSH_CHUNKS, len(chunks)), len(chunks))
+        return np.concatenate(parts)
 
     def _remove(self, gone: list[tuple[str, str]], report: IngestReport) -> None:
         if not gone:
