@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import shutil
 import sys
 import threading
@@ -92,7 +93,13 @@ class Assistant:
         store_dir = settings.store.expanduser()
         if store_dir.exists() and not store_dir.is_dir():
             raise StoreError(f"store path {store_dir} exists and is not a folder")
-        store_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            store_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a parent is a file, no permission, read-only disk
+            raise StoreError(f"cannot create the store folder {store_dir}: {exc.strerror or exc}") from exc
+        read_only = not os.access(store_dir, os.W_OK)
+        if read_only and rebuild:
+            raise StoreError(f"the store {store_dir} is read-only: it cannot be rebuilt")
         embedder = embedder or load_embedder(settings)
         if rebuild:
             with _store_lock(store_dir):
@@ -102,17 +109,24 @@ class Assistant:
         try:
             vectors = vector_store or VectorStore(
                 path=store_dir / "chroma", host=settings.chroma_host, port=settings.chroma_port,
-                collection=settings.collection,
+                collection=settings.collection, read_only=read_only,
             )
         except VectorIndexError as exc:
+            if read_only:
+                raise
             manifest = Manifest(store_dir / "manifest.sqlite3")
             vectors, repaired = _rebuild_damaged_index(store_dir, settings, embedder, manifest, exc)
         else:
-            manifest = Manifest(store_dir / "manifest.sqlite3")
+            manifest = Manifest(store_dir / "manifest.sqlite3", read_only=read_only)
         bot = cls(settings, embedder, vectors, manifest, llm=llm)
         bot._owns_vectors = vector_store is None
         bot._repaired_on_open = repaired
         return bot
+
+    @property
+    def read_only(self) -> bool:
+        """The store cannot be written (read-only disk or permissions): it answers, ingest and remove refuse."""
+        return self.manifest.read_only
 
     @property
     def max_file_bytes(self) -> int:
@@ -124,7 +138,7 @@ class Assistant:
 
     def _check_model(self) -> None:
         stored_model, stored_dim = self.manifest.get_meta("model"), self.manifest.get_meta("dim")
-        if stored_model is None or self.manifest.count_chunks() == 0:
+        if (stored_model is None or self.manifest.count_chunks() == 0) and not self.manifest.read_only:
             with self.manifest.write() as db:
                 self.manifest.set_meta(db, "model", self.embedder.name)
                 self.manifest.set_meta(db, "dim", str(self.embedder.dim))
@@ -185,6 +199,8 @@ class Assistant:
                 f"re-embed the articles, or set ASSISTANT_EMBED_BACKEND={stored.split(':')[0]}."
             )
         log.info("backend %s is compatible with the store (mean cosine %.4f on %d chunks)", current, cosine, len(probe))
+        if self.manifest.read_only:
+            return
         with self.manifest.write() as db:
             self.manifest.set_meta(db, "compatible", json.dumps(sorted({*accepted, current})))
 
@@ -235,6 +251,7 @@ class Assistant:
         if isinstance(folders, str | Path):
             folders = [folders]
         roots = [resolve_folder(f) for f in folders]  # fail before touching anything
+        self._writable()
         report = IngestReport()
         with self._ingest_lock, _store_lock(self.store_dir):
             if rebuild:
@@ -258,7 +275,9 @@ class Assistant:
         query for it reaches, and every vector has a chunk. With `repair`, an interrupted ingest is
         finished, missing or unreachable vectors are re-added from the manifest and a damaged index
         is rebuilt from it; `CheckReport.problems` lists what could not be repaired."""
-        with self._ingest_lock, _store_lock(self.store_dir):
+        if repair and self.manifest.read_only:
+            repair = False  # a read-only store can be checked, not repaired
+        with self._ingest_lock, _store_lock(self.store_dir, wait=repair):
             syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
             journal = len(self.manifest.journal())
             if repair:
@@ -276,6 +295,7 @@ class Assistant:
     def remove(self, folder: str | Path, source: str) -> bool:
         """Drop one article from the store (the file is left alone). False if it was not there."""
         root = str(Path(folder).expanduser().resolve())
+        self._writable()
         with self._ingest_lock, _store_lock(self.store_dir):
             syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
             syncer.recover()
@@ -283,6 +303,11 @@ class Assistant:
             if removed:
                 self._save_keyword()
         return removed
+
+    def _writable(self) -> None:
+        if self.manifest.read_only:
+            raise StoreError(f"the store {self.store_dir} is read-only: it can be read (--list, ask, search, the app), "
+                             "not changed")
 
     def _save_keyword(self) -> None:
         generation = self.manifest.generation
@@ -439,7 +464,9 @@ def _fold_without_llm(question: str, history: Any) -> str:
     return fold(question, history) if callable(fold) else question
 
 
-def _store_lock(store_dir: Path) -> filelock.FileLock:
+def _store_lock(store_dir: Path, wait: bool = True) -> filelock.FileLock | contextlib.nullcontext:
+    if not wait:
+        return contextlib.nullcontext()
     lock = filelock.FileLock(str(store_dir / "ingest.lock"))
     try:
         lock.acquire(timeout=0)
@@ -457,6 +484,9 @@ def _try_store_lock(store_dir: Path) -> Iterator[bool]:
         lock.acquire(timeout=0)
     except filelock.Timeout:
         yield False
+        return
+    except OSError:  # a read-only store: no ingest can change it from here either
+        yield True
         return
     try:
         yield True

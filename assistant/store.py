@@ -101,15 +101,24 @@ class VectorStore:
 
     def __init__(
         self, path: Path | None = None, host: str | None = None, port: int = 8000, collection: str = "chunks",
-        reset: bool = False,
+        reset: bool = False, read_only: bool = False,
     ):
-        """Open the collection; `reset=True` empties it first, even if its index files are damaged."""
+        """Open the collection; `reset=True` empties it first, even if its index files are damaged.
+        `read_only` (a store on a read-only disk or without write permission): reads work, writes
+        raise StoreError."""
         self.path, self.host, self.port, self.collection_name = path, host, port, collection
+        self.read_only = read_only and not host
         self._token = b""
         self._reopen_lock = threading.Lock()
         if not self.host:
             assert self.path is not None
-            self.path.mkdir(parents=True, exist_ok=True)
+            if self.path.exists() and not self.path.is_dir():
+                raise StoreError(f"{self.path} is a file, not the Chroma folder: move it away or use another --store")
+            if not self.read_only:
+                try:
+                    self.path.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"cannot create the Chroma folder {self.path}: {exc.strerror or exc}") from exc
         with self._flock(exclusive=True) as (fd, token):
             if reset:
                 self._reset_locked()
@@ -129,7 +138,14 @@ class VectorStore:
             yield -1, b""
             return
         assert self.path is not None
-        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        lock = self.path.with_name(self.path.name + ".lock")
+        try:
+            fd = os.open(lock, os.O_RDONLY if self.read_only else os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError:  # a read-only store without a lock file: nobody can write it
+            yield -1, b""
+            return
+        except OSError as exc:
+            raise StoreError(f"cannot open the lock file {lock}: {exc.strerror or exc}") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
             yield fd, os.pread(fd, 64, 0)
@@ -147,6 +163,8 @@ class VectorStore:
                         self.client.clear_system_cache()
                         self._open()
                         self._token = token
+            if write and self.read_only:
+                raise StoreError(f"the store {self.path.parent if self.path else ''} is read-only: it can be read, not changed")
             yield
             if write and fd >= 0:
                 new = uuid.uuid4().hex.encode()
@@ -195,8 +213,16 @@ class VectorStore:
                 self.client = chromadb.HttpClient(host=self.host, port=self.port, settings=settings)
             else:
                 assert self.path is not None
-                self.path.mkdir(parents=True, exist_ok=True)
-                self.client = chromadb.PersistentClient(path=str(self.path), settings=settings)
+                where = self.path
+                if self.read_only:
+                    where = self._read_only_copy()
+                else:
+                    self.path.mkdir(parents=True, exist_ok=True)
+                self.client = chromadb.PersistentClient(path=str(where), settings=settings)
+            if self.read_only:
+                self.collection = self.client.get_collection(self.collection_name, embedding_function=None)
+                self.max_batch = int(self.client.get_max_batch_size())
+                return
             self.collection = self.client.get_or_create_collection(
                 self.collection_name,
                 configuration={"hnsw": {"space": "cosine", "sync_threshold": SYNC_THRESHOLD}},
@@ -211,6 +237,21 @@ class VectorStore:
             hint = "" if self.host else " Run `python ingest.py --rebuild` to start it afresh."
             raise StoreError(f"cannot open {where}: {exc}.{hint}") from exc
         self.max_batch = int(self.client.get_max_batch_size())
+
+    def _read_only_copy(self) -> Path:
+        """Chroma writes its database whenever it opens one: a read-only store is read from a temporary copy."""
+        import shutil
+        import tempfile
+
+        assert self.path is not None
+        if getattr(self, "_copy", None) is None:
+            import atexit
+
+            self._copy = Path(tempfile.mkdtemp(prefix="assistant-readonly-"))
+            atexit.register(shutil.rmtree, self._copy, True)
+            log.info("the store is read-only: reading a temporary copy of its vector index (%s)", self._copy)
+            shutil.copytree(self.path, self._copy / "chroma")
+        return self._copy / "chroma"
 
     @property
     def where(self) -> str:
@@ -283,6 +324,13 @@ class VectorStore:
             self.client.close()
         except Exception as exc:  # noqa: BLE001 - closing is best effort
             log.debug("closing the Chroma client: %s", exc)
+        copy = getattr(self, "_copy", None)
+        if copy is not None:
+            import shutil
+
+            chromadb.api.client.SharedSystemClient.clear_system_cache()
+            shutil.rmtree(copy, ignore_errors=True)
+            self._copy = None
 
     @classmethod
     def destroy(cls, path: Path, collection: str = "chunks") -> None:

@@ -539,8 +539,13 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
     }
     auth = parse_auth(settings.auth)
     if auth:
+        from starlette.middleware import Middleware
+
+        from .login_throttle import LoginThrottle
+
         kwargs["auth"] = auth
         kwargs["auth_message"] = "Please sign in to the health articles assistant."
+        kwargs["app_kwargs"] = {"middleware": [Middleware(LoginThrottle)]}  # wrong passwords: 10 a minute per address
     return kwargs
 
 
