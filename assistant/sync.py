@@ -9,9 +9,11 @@ Write order (crash-safe; the manifest is the source of truth):
 5. delete the stale ids from Chroma, then clear those journal entries;
 6. finally rebuild the keyword index from the manifest and save it with the generation.
 A kill at any point leaves journal entries that the next ingest replays (`recover`): pending
-ids that never reached the manifest and stale ids are deleted from Chroma; a keyword index
-whose generation differs from the manifest is rebuilt. tests/test_crash.py kills an ingest
-(SIGKILL) at each of these steps and checks the next ingest leaves the store consistent.
+ids that never reached the manifest and stale ids are deleted from Chroma; then, because the kill
+may have landed inside Chroma's own save of its index, every vector is checked (assistant/check.py)
+and missing or unreachable ones re-added from the manifest. A keyword index whose generation
+differs from the manifest is rebuilt. tests/test_crash.py kills an ingest (SIGKILL) at each of
+these steps and inside Chroma's save, and checks the next ingest leaves the store consistent.
 Damage done outside an ingest (vectors lost or left over) is repaired by `reconcile`.
 """
 
