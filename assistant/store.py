@@ -57,6 +57,14 @@ HNSW_HEADER = struct.Struct("<iQQQQQQiiQQQdQ")
 size_data_per_element, label_offset, offsetData, maxlevel, enterpoint, maxM, maxM0, M, mult, ef_construction."""
 
 
+class _PlainUnpickler(pickle.Unpickler):
+    """Chroma's metadata pickle holds only dicts, numbers and strings: refuse anything that names a class
+    (a planted pickle must not run code)."""
+
+    def find_class(self, module: str, name: str):
+        raise pickle.UnpicklingError(f"unexpected object {module}.{name}")
+
+
 def hnsw_problem(segment: Path) -> str | None:
     """What is wrong with the HNSW files of one Chroma segment folder, or None when they agree.
 
@@ -71,7 +79,7 @@ def hnsw_problem(segment: Path) -> str | None:
             return f"{name} is missing"
     try:
         with open(files["index_metadata.pickle"], "rb") as f:
-            meta = pickle.load(f)  # noqa: S301 - Chroma's own file in the user's own store
+            meta = _PlainUnpickler(f).load()
         added, labels = int(meta["total_elements_added"]), meta["label_to_id"]
     except Exception as exc:  # noqa: BLE001 - any failure to read it means the same
         return f"index_metadata.pickle cannot be read ({type(exc).__name__})"
