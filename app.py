@@ -60,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             raise AssistantError(f"corpus folder not found: {corpus} (create it or pass --corpus DIR)")
         print(f"Opening the store {settings.store} …", flush=True)
         bot = Assistant.open(settings=settings)
-        if not args.no_sync:
+        if bot.read_only:
+            print("The store is read-only: answering from it without syncing.", flush=True)
+        elif not args.no_sync:
             print(f"Syncing {corpus} …", flush=True)
             report = bot.ingest([corpus])
             print(f"  {report}".replace("\n", "\n  "), flush=True)

@@ -2,10 +2,10 @@
 
 from .assistant import Assistant
 from .config import Settings
-from .errors import AssistantError, ModelMismatchError, StoreError
-from .types import Answer, Article, ArticleInfo, Chunk, Citation, Hit, IngestReport
+from .errors import AssistantError, ModelMismatchError, QuestionError, StoreError
+from .types import Answer, Article, ArticleInfo, CheckReport, Chunk, Citation, Hit, IngestReport
 
 __all__ = [
-    "Answer", "Article", "ArticleInfo", "Assistant", "AssistantError", "Chunk", "Citation", "Hit",
-    "IngestReport", "ModelMismatchError", "Settings", "StoreError",
+    "Answer", "Article", "ArticleInfo", "Assistant", "AssistantError", "CheckReport", "Chunk", "Citation", "Hit",
+    "IngestReport", "ModelMismatchError", "QuestionError", "Settings", "StoreError",
 ]

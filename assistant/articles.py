@@ -31,15 +31,33 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TEASER_END = re.compile(r"(\.\.\.|…)\s*$")
 
 
-def read_article(path: Path, root: Path) -> Article:
-    """Parse one file into an Article. Raises ArticleError with the reason on any problem."""
+OUTSIDE = "link points outside the folder"
+"""The reason a symbolic link whose target is outside the ingested folder is skipped."""
+
+
+def read_file(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of an article file inside `root` (resolved). Raises ArticleError: a link whose target
+    is outside the folder is never followed, a file over the size limit is not read."""
     try:
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            raise ArticleError(OUTSIDE)
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ArticleError(f"file is too large ({size / 1e6:.1f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB)")
-        data = path.read_bytes()
+        if size > max_bytes:
+            raise ArticleError(
+                f"file is too large ({size / 2**20:.1f} MB > {max_bytes / 2**20:g} MB, the ASSISTANT_MAX_FILE_MB limit)"
+            )
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)  # the file may have grown since the stat
     except OSError as exc:
         raise ArticleError(f"cannot read file: {exc.strerror or exc}") from exc
+    if len(data) > max_bytes:
+        raise ArticleError(f"file is too large (> {max_bytes / 2**20:g} MB, the ASSISTANT_MAX_FILE_MB limit)")
+    return data
+
+
+def read_article(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> Article:
+    """Parse one file into an Article. Raises ArticleError with the reason on any problem."""
+    data = read_file(path, root, max_bytes)
     source = path.relative_to(root).as_posix()
     return parse_article(data, source=source, root=str(root))
 
@@ -163,16 +181,22 @@ def _take_source_line(lines: list[str]) -> tuple[list[str], str | None]:
 
 
 def _drop_site_boilerplate(lines: list[str]) -> list[str]:
-    """Cut the site navigation (`<<:` / `>>:` lines) and the trailing Recommend block."""
-    for i, line in enumerate(lines):
-        if _NAV_LINE.match(line):
-            return lines[:i]
+    """Cut the trailing Recommend block of teasers and the site navigation (`<<:` / `>>:` lines) in the
+    block just before it (or at the end of the file). A line in the article that merely starts that way,
+    with article text after it, is kept."""
+    end = len(lines)
     for i, line in enumerate(lines):
         if line.strip().lower() in ("recommend", "recommended", "related articles", "you may also like"):
             tail = [ln for ln in lines[i + 1 :] if ln.strip()]
             if tail and sum(bool(_TEASER_END.search(ln)) for ln in tail) >= max(1, len(tail) // 3):
-                return lines[:i]
-    return lines
+                end = i
+                break
+    cut = end
+    while cut > 0 and (not lines[cut - 1].strip() or _NAV_LINE.match(lines[cut - 1])):
+        cut -= 1
+    if any(_NAV_LINE.match(ln) for ln in lines[cut:end]):
+        return lines[:cut]
+    return lines[:end]
 
 
 def _paragraphs(lines: list[str]) -> list[list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import shutil
 import sys
 import threading
@@ -31,9 +32,9 @@ from .manifest import Manifest
 from .questions import clean_question
 from .retrieval import Retriever, route
 from .safety import urgent_notice
-from .store import VectorStore
+from .store import VectorIndexError, VectorStore
 from .sync import Syncer, resolve_folder, timed
-from .types import Answer, Article, ArticleInfo, Chunk, Hit, IngestReport
+from .types import Answer, Article, ArticleInfo, CheckReport, Chunk, Hit, IngestReport
 
 if TYPE_CHECKING:
     from .lc_retriever import AssistantRetriever
@@ -73,6 +74,8 @@ class Assistant:
         self.stats = StatsCache(lambda: self._keyword, manifest, lambda text: (u.text for u in split_units(text)))
         """Boilerplate sentences of the store (assistant/evidence.py), measured once per generation."""
         self._owns_vectors = False
+        self._repaired_on_open: list[str] = []
+        """Repairs made while opening (a damaged vector index rebuilt): reported by `check`."""
         self._check_model()
         self._check_vectors()
         self._refresh()
@@ -97,20 +100,44 @@ class Assistant:
         store_dir = settings.store.expanduser()
         if store_dir.exists() and not store_dir.is_dir():
             raise StoreError(f"store path {store_dir} exists and is not a folder")
-        store_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            store_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a parent is a file, no permission, read-only disk
+            raise StoreError(f"cannot create the store folder {store_dir}: {exc.strerror or exc}") from exc
+        read_only = not os.access(store_dir, os.W_OK)
+        if read_only and rebuild:
+            raise StoreError(f"the store {store_dir} is read-only: it cannot be rebuilt")
         embedder = embedder or load_embedder(settings)
         if rebuild:
             with _store_lock(store_dir):
                 _wipe(store_dir, settings, vector_store)
         # (VectorStore guards each Chroma call against other processes itself: see assistant/store.py)
-        vectors = vector_store or VectorStore(
-            path=store_dir / "chroma", host=settings.chroma_host, port=settings.chroma_port,
-            collection=settings.collection,
-        )
-        manifest = Manifest(store_dir / "manifest.sqlite3")
+        repaired: list[str] = []
+        try:
+            vectors = vector_store or VectorStore(
+                path=store_dir / "chroma", host=settings.chroma_host, port=settings.chroma_port,
+                collection=settings.collection, read_only=read_only,
+            )
+        except VectorIndexError as exc:
+            if read_only:
+                raise
+            manifest = Manifest(store_dir / "manifest.sqlite3")
+            vectors, repaired = _rebuild_damaged_index(store_dir, settings, embedder, manifest, exc)
+        else:
+            manifest = Manifest(store_dir / "manifest.sqlite3", read_only=read_only)
         bot = cls(settings, embedder, vectors, manifest, llm=llm)
         bot._owns_vectors = vector_store is None
+        bot._repaired_on_open = repaired
         return bot
+
+    @property
+    def read_only(self) -> bool:
+        """The store cannot be written (read-only disk or permissions): it answers, ingest and remove refuse."""
+        return self.manifest.read_only
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.settings.max_file_mb * 2**20)
 
     @property
     def store_dir(self) -> Path:
@@ -118,7 +145,7 @@ class Assistant:
 
     def _check_model(self) -> None:
         stored_model, stored_dim = self.manifest.get_meta("model"), self.manifest.get_meta("dim")
-        if stored_model is None or self.manifest.count_chunks() == 0:
+        if (stored_model is None or self.manifest.count_chunks() == 0) and not self.manifest.read_only:
             with self.manifest.write() as db:
                 self.manifest.set_meta(db, "model", self.embedder.name)
                 self.manifest.set_meta(db, "dim", str(self.embedder.dim))
@@ -179,6 +206,8 @@ class Assistant:
                 f"re-embed the articles, or set ASSISTANT_EMBED_BACKEND={stored.split(':')[0]}."
             )
         log.info("backend %s is compatible with the store (mean cosine %.4f on %d chunks)", current, cosine, len(probe))
+        if self.manifest.read_only:
+            return
         with self.manifest.write() as db:
             self.manifest.set_meta(db, "compatible", json.dumps(sorted({*accepted, current})))
 
@@ -229,11 +258,13 @@ class Assistant:
         if isinstance(folders, str | Path):
             folders = [folders]
         roots = [resolve_folder(f) for f in folders]  # fail before touching anything
+        self._writable()
         report = IngestReport()
         with self._ingest_lock, _store_lock(self.store_dir):
             if rebuild:
                 self._wipe_locked()
-            syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker, progress or _tqdm_progress())
+            syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker, progress or _tqdm_progress(),
+                            max_file_bytes=self.max_file_bytes)
 
             def run() -> None:
                 syncer.recover()
@@ -246,9 +277,32 @@ class Assistant:
         log.info("ingest done: %s", report)
         return report
 
+    def check(self, repair: bool = True) -> CheckReport:
+        """Verify the store without syncing any folder: every manifest chunk has a vector that a dense
+        query for it reaches, and every vector has a chunk. With `repair`, an interrupted ingest is
+        finished, missing or unreachable vectors are re-added from the manifest and a damaged index
+        is rebuilt from it; `CheckReport.problems` lists what could not be repaired."""
+        if repair and self.manifest.read_only:
+            repair = False  # a read-only store can be checked, not repaired
+        with self._ingest_lock, _store_lock(self.store_dir, wait=repair):
+            syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
+            journal = len(self.manifest.journal())
+            if repair:
+                syncer.replay()
+            report = syncer.checker().run(repair=repair)
+            report.repaired[:0] = self._repaired_on_open
+            if journal:
+                (report.repaired if repair else report.problems).append(
+                    f"{'finished' if repair else 'unfinished:'} an interrupted ingest ({journal} journal entries)")
+            if repair:
+                self._save_keyword()
+        log.info("check done: %s", report)
+        return report
+
     def remove(self, folder: str | Path, source: str) -> bool:
         """Drop one article from the store (the file is left alone). False if it was not there."""
         root = str(Path(folder).expanduser().resolve())
+        self._writable()
         with self._ingest_lock, _store_lock(self.store_dir):
             syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
             syncer.recover()
@@ -256,6 +310,11 @@ class Assistant:
             if removed:
                 self._save_keyword()
         return removed
+
+    def _writable(self) -> None:
+        if self.manifest.read_only:
+            raise StoreError(f"the store {self.store_dir} is read-only: it can be read (--list, ask, search, the app), "
+                             "not changed")
 
     def _save_keyword(self) -> None:
         generation = self.manifest.generation
@@ -453,7 +512,9 @@ def _fold_without_llm(question: str, history: Any) -> str:
     return fold(question, history) if callable(fold) else question
 
 
-def _store_lock(store_dir: Path) -> filelock.FileLock:
+def _store_lock(store_dir: Path, wait: bool = True) -> filelock.FileLock | contextlib.nullcontext:
+    if not wait:
+        return contextlib.nullcontext()
     lock = filelock.FileLock(str(store_dir / "ingest.lock"))
     try:
         lock.acquire(timeout=0)
@@ -472,10 +533,37 @@ def _try_store_lock(store_dir: Path) -> Iterator[bool]:
     except filelock.Timeout:
         yield False
         return
+    except OSError:  # a read-only store: no ingest can change it from here either
+        yield True
+        return
     try:
         yield True
     finally:
         lock.release()
+
+
+def _rebuild_damaged_index(
+    store_dir: Path, settings: Settings, embedder: Embedder, manifest: Manifest, exc: VectorIndexError
+) -> tuple[VectorStore, list[str]]:
+    """Chroma's index files are damaged (a kill inside its save, or by hand): empty the index and embed
+    the manifest's chunks again. Refused (the original error, naming --rebuild) when the manifest
+    was built with another model, or when the store cannot be written."""
+    if manifest.get_meta("model") not in (None, embedder.name) or manifest.get_meta("dim") not in (None, str(embedder.dim)):
+        raise exc
+    log.warning("%s: rebuilding it from the manifest", exc)
+    try:
+        with _store_lock(store_dir):
+            vectors = VectorStore(path=store_dir / "chroma", collection=settings.collection, reset=True)
+            from .check import StoreChecker
+            from .types import CheckReport as _Report
+
+            report = _Report()
+            StoreChecker(manifest, vectors, embedder).rebuild(report, str(exc))
+    except (OSError, StoreError) as err:
+        raise StoreError(f"{exc} (rebuilding it failed: {err})") from err
+    if report.problems:
+        raise StoreError(f"{exc} (rebuilding it failed: {'; '.join(report.problems)})")
+    return vectors, report.repaired
 
 
 def _wipe(store_dir: Path, settings: Settings, vector_store: VectorStore | None) -> None:

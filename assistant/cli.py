@@ -26,11 +26,19 @@ def ingest_main(argv: list[str] | None = None) -> int:
     p.add_argument("--store", type=Path, help=f"store folder (default: {settings.store})")
     p.add_argument("--rebuild", action="store_true", help="empty the store first and re-embed everything")
     p.add_argument("--list", action="store_true", help="list the ingested articles and exit")
+    p.add_argument("--check", action="store_true",
+                   help="verify the store (every chunk has a reachable vector and every vector a chunk), repair what "
+                        "can be repaired, and exit (0: consistent or repaired, 1: needs --rebuild)")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
     args = p.parse_args(argv)
     _setup_logging(args.verbose)
     try:
-        bot = Assistant.open(args.store, settings=settings, rebuild=args.rebuild and not args.list)
+        bot = Assistant.open(args.store, settings=settings, rebuild=args.rebuild and not (args.list or args.check))
+        if args.check:
+            check = bot.check(repair=True)
+            print(f"Store: {bot.store_dir}")
+            print(check)
+            return 0 if check.ok else 1
         if args.list:
             infos = bot.articles()
             for a in infos:

@@ -77,6 +77,8 @@ class Settings:
     `llamacpp:/path/model.gguf`; unset = extractive answers only (see assistant/llm.py)."""
     llm_timeout: float = 30.0
     """Seconds one question may spend in the language model, retries included; then the extractive answer."""
+    max_file_mb: float = 50.0
+    """Largest article file ingested (MB); a larger one is skipped with its size and this setting named."""
     max_upload_mb: float = 10.0
     """Largest article file the app accepts per upload."""
     auth: str | None = None

@@ -42,10 +42,15 @@ class StoredArticle:
 
 
 class Manifest:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, read_only: bool = False):
+        """`read_only`: a store that cannot be written (read-only disk or permissions); writes raise StoreError."""
         self.path = path
+        self.read_only = read_only
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        if read_only:
+            self._check_read_only()
+            return
         try:
             with self.write() as db:
                 for statement in _SCHEMA.split(";"):
@@ -65,9 +70,26 @@ class Manifest:
                 f"the manifest {path} is corrupt or not a database ({exc}): run `python ingest.py --rebuild`"
             ) from exc
 
+    def _check_read_only(self) -> None:
+        if not self.path.is_file():
+            raise StoreError(f"the store {self.path.parent} is read-only and has no manifest: nothing to read")
+        try:
+            version = self.get_meta("schema")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"the manifest {self.path} is corrupt or not a database ({exc}): run `python ingest.py --rebuild`"
+            ) from exc
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"store {self.path.parent} has manifest version {version}, this program needs "
+                             f"{SCHEMA_VERSION}: run `python ingest.py --rebuild`")
+
     # connections: one per thread, WAL so readers never block the writer
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
+        if conn is None and self.read_only:  # immutable: no -shm/-wal files can be made beside it
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, isolation_level=None,
+                                   check_same_thread=False)
+            self._local.conn = conn
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -84,6 +106,8 @@ class Manifest:
             self.m = manifest
 
         def __enter__(self) -> sqlite3.Connection:
+            if self.m.read_only:
+                raise StoreError(f"the store {self.m.path.parent} is read-only: it can be read, not changed")
             self.m._write_lock.acquire()
             self.conn = self.m._conn()
             self.conn.execute("BEGIN IMMEDIATE")

@@ -16,6 +16,7 @@ def clean_question(text: str, max_chars: int = 2000) -> tuple[str, list[str]]:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width and other invisible marks
     text = _CONTROL.sub(" ", text)
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) > max_chars:

@@ -9,9 +9,11 @@ Write order (crash-safe; the manifest is the source of truth):
 5. delete the stale ids from Chroma, then clear those journal entries;
 6. finally rebuild the keyword index from the manifest and save it with the generation.
 A kill at any point leaves journal entries that the next ingest replays (`recover`): pending
-ids that never reached the manifest and stale ids are deleted from Chroma; a keyword index
-whose generation differs from the manifest is rebuilt. tests/test_crash.py kills an ingest
-(SIGKILL) at each of these steps and checks the next ingest leaves the store consistent.
+ids that never reached the manifest and stale ids are deleted from Chroma; then, because the kill
+may have landed inside Chroma's own save of its index, every vector is checked (assistant/check.py)
+and missing or unreachable ones re-added from the manifest. A keyword index whose generation
+differs from the manifest is rebuilt. tests/test_crash.py kills an ingest (SIGKILL) at each of
+these steps and inside Chroma's save, and checks the next ingest leaves the store consistent.
 Damage done outside an ingest (vectors lost or left over) is repaired by `reconcile`.
 """
 
@@ -26,12 +28,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .articles import PARSER_VERSION, SUPPORTED_EXTENSIONS, parse_article
+import numpy as np
+
+from .articles import MAX_FILE_BYTES, OUTSIDE, PARSER_VERSION, SUPPORTED_EXTENSIONS, parse_article, read_file
+from .check import StoreChecker
 from .chunking import Chunker
 from .embeddings import Embedder
-from .errors import ArticleError, CorpusError
+from .errors import ArticleError, CorpusError, StoreError
 from .manifest import Manifest
-from .store import VectorStore
+from .store import VectorIndexError, VectorStore
 from .types import Article, Chunk, IngestReport
 
 log = logging.getLogger(__name__)
@@ -62,9 +67,14 @@ def resolve_folder(folder: str | Path) -> Path:
 def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     """Supported files under root (recursively, hidden ones ignored) and notes on the others."""
     files, skipped = [], []
-    for path in sorted(root.rglob("*")):
+    for path in sorted(root.rglob("*")):  # (rglob does not descend into linked folders)
         rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            skipped.append((str(path), OUTSIDE))  # a file or a folder: never followed
+            continue
+        if not path.is_file():
             continue
         if path.suffix.lower() in SUPPORTED_EXTENSIONS:
             files.append(path)
@@ -83,10 +93,11 @@ def metadata(c: Chunk) -> dict:
 class Syncer:
     def __init__(
         self, manifest: Manifest, vectors: VectorStore, embedder: Embedder, chunker: Chunker,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Callable[[int, int], None] | None = None, max_file_bytes: int = MAX_FILE_BYTES,
     ):
         self.manifest, self.vectors, self.embedder, self.chunker = manifest, vectors, embedder, chunker
         self.progress = progress
+        self.max_file_bytes = max_file_bytes
         self.config_key = f"{PARSER_VERSION}:{chunker.key}:{embedder.name}"
 
     def fingerprint(self, data: bytes) -> str:
@@ -95,43 +106,54 @@ class Syncer:
     # --- recovery ---------------------------------------------------------------------------
 
     def recover(self) -> int:
-        """Replay the journal of an interrupted ingest. Returns the number of ids cleaned."""
+        """Replay the journal of an interrupted ingest, then check the vector index (the kill may
+        have landed inside Chroma's own save) and repair it. Returns the number of ids cleaned."""
+        cleaned = self.replay()
+        if cleaned < 0:
+            return 0
+        report = self.checker().run(repair=True)
+        if not report.ok:
+            raise StoreError(f"the store {self.manifest.path.parent} could not be repaired: "
+                             f"{'; '.join(report.problems)}. Run `python ingest.py --rebuild` to re-embed the articles.")
+        return cleaned
+
+    def replay(self) -> int:
+        """Delete the vectors the journal names that the manifest does not hold; -1 if there was no journal."""
         entries = self.manifest.journal()
         if not entries:
-            return 0
+            return -1
         ids = [i for i, _ in entries]
         live = self.manifest.existing_chunk_ids(ids)
         dead = [i for i in ids if i not in live]
         log.warning("recovering from an interrupted ingest: %d journal entries, %d stale vectors", len(ids), len(dead))
-        self.vectors.delete(dead)
+        try:
+            self.vectors.delete(dead)
+        except VectorIndexError as exc:  # the check that follows rebuilds the index
+            log.warning("%s", exc)
         with self.manifest.write() as db:
             self.manifest.journal_clear(db)
         return len(dead)
 
+    def checker(self) -> StoreChecker:
+        return StoreChecker(self.manifest, self.vectors, self.embedder, FLUSH_CHUNKS)
+
     def reconcile(self) -> int:
         """Make the vector store hold exactly the manifest's chunks when their counts disagree.
 
-        Not needed after a crash (the journal covers that); it repairs damage done outside an
-        ingest, e.g. vectors lost by Chroma or left behind by a deleted manifest row. Orphan
+        It repairs damage done outside an ingest, e.g. vectors lost by Chroma or left behind by a
+        deleted manifest row (a crash is covered by `recover`, which checks every vector). Orphan
         vectors are deleted and missing ones re-embedded from the manifest's text. Returns the
         number of vectors fixed."""
-        n_chunks, n_vectors = self.manifest.count_chunks(), self.vectors.count()
-        if n_chunks == n_vectors:
-            return 0
-        wanted = set(self.manifest.all_chunk_ids())
-        have = self.vectors.ids()
-        orphans, missing = sorted(have - wanted), sorted(wanted - have)
-        log.warning(
-            "repairing the vector store: %d vectors without a chunk, %d chunks without a vector",
-            len(orphans), len(missing),
-        )
-        self.vectors.delete(orphans)
-        chunks = self.manifest.chunks_by_id(missing)
-        for start in range(0, len(missing), FLUSH_CHUNKS):
-            part = [chunks[i] for i in missing[start : start + FLUSH_CHUNKS]]
-            vectors = self.embedder.embed_documents([c.embedded_text for c in part])
-            self.vectors.upsert([c.id for c in part], vectors, [metadata(c) for c in part])
-        return len(orphans) + len(missing)
+        try:
+            if self.manifest.count_chunks() == self.vectors.count():
+                return 0
+        except VectorIndexError:
+            pass
+        report = self.checker().run(repair=True)
+        if not report.ok:
+            raise StoreError(f"the store {self.manifest.path.parent} could not be repaired: "
+                             f"{'; '.join(report.problems)}. Run `python ingest.py --rebuild` to re-embed the articles.")
+        return report.missing + report.orphans + report.unreachable
 
     # --- sync -------------------------------------------------------------------------------
 
@@ -147,9 +169,9 @@ class Syncer:
             source = path.relative_to(root).as_posix()
             key = (root_key, source)
             try:
-                data = path.read_bytes()
-            except OSError as exc:
-                report.skipped.append((str(path), f"cannot read file: {exc.strerror or exc}"))
+                data = read_file(path, root, self.max_file_bytes)
+            except ArticleError as exc:
+                report.skipped.append((str(path), str(exc)))
                 seen.add(key)  # keep what we have of it
                 continue
             fp = self.fingerprint(data)
@@ -167,9 +189,9 @@ class Syncer:
     def _parsed(self, root: Path, todo, report: IngestReport) -> Iterator[_Pending]:
         for path, is_new in todo:
             try:
-                data = path.read_bytes()
-            except OSError as exc:
-                report.skipped.append((str(path), f"cannot read file: {exc.strerror or exc}"))
+                data = read_file(path, root, self.max_file_bytes)
+            except ArticleError as exc:
+                report.skipped.append((str(path), str(exc)))
                 continue
             fp = self.fingerprint(data)  # of the bytes parsed, even if the file changed since the scan
             try:
@@ -242,7 +264,7 @@ class Syncer:
         fresh = [c for c in all_chunks if c.id not in known]
         fresh_ids = [c.id for c in fresh]
         log.info("embedding %d chunks of %d articles", len(fresh), len(batch))
-        vectors = self.embedder.embed_documents([c.embedded_text for c in fresh])
+        vectors = self._embed(fresh)
         with self.manifest.write() as db:
             self.manifest.journal_add(db, fresh_ids, "pending")
         log.info("writing %d vectors to the vector store", len(fresh))
@@ -263,6 +285,16 @@ class Syncer:
         report.chunks += len(fresh)
         report.added += sum(p.is_new for p in batch)
         report.updated += sum(not p.is_new for p in batch)
+
+    def _embed(self, chunks: list[Chunk]) -> np.ndarray:
+        """Embed in slices of FLUSH_CHUNKS (one huge article is one batch: its slices bound the memory)."""
+        if len(chunks) <= FLUSH_CHUNKS:
+            return self.embedder.embed_documents([c.embedded_text for c in chunks])
+        parts = []
+        for start in range(0, len(chunks), FLUSH_CHUNKS):
+            parts.append(self.embedder.embed_documents([c.embedded_text for c in chunks[start : start + FLUSH_CHUNKS]]))
+            log.info("embedded %d of %d chunks", min(start + FLUSH_CHUNKS, len(chunks)), len(chunks))
+        return np.concatenate(parts)
 
     def _remove(self, gone: list[tuple[str, str]], report: IngestReport) -> None:
         if not gone:

@@ -138,3 +138,43 @@ class ArticleInfo:
     chunks: int
     ingested_at: str
     """ISO 8601 UTC timestamp."""
+
+
+@dataclass
+class CheckReport:
+    """What `Assistant.check` found in the store and what it repaired."""
+
+    chunks: int = 0
+    """Chunks in the manifest."""
+    vectors: int = 0
+    """Vectors in the vector index when the check started."""
+    missing: int = 0
+    """Chunks without a vector."""
+    orphans: int = 0
+    """Vectors without a chunk."""
+    unreachable: int = 0
+    """Vectors that a dense query for their own vector does not find (or that cannot be read)."""
+    damage: str = ""
+    """Damaged index files (empty when the files agree)."""
+    repaired: list[str] = field(default_factory=list)
+    """What was repaired, one line each."""
+    problems: list[str] = field(default_factory=list)
+    """What is still wrong (each needs `python ingest.py --rebuild`)."""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the store is consistent (possibly after repairs)."""
+        return not self.problems
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.chunks} chunks in the manifest, {self.vectors} vectors: {self.missing} missing, "
+            f"{self.orphans} without a chunk, {self.unreachable} unreachable"
+            + (f"; damaged index files: {self.damage}" if self.damage else "")
+        ]
+        lines += [f"repaired: {r}" for r in self.repaired]
+        lines += [f"problem: {p}" for p in self.problems]
+        lines.append(("consistent" if not self.repaired else "consistent after repair") if self.ok else
+                     "NOT consistent: run `python ingest.py --rebuild` to re-embed the articles")
+        return "\n".join(lines)

@@ -530,10 +530,16 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
     }
     auth = parse_auth(settings.auth)
     if auth:
+        from starlette.middleware import Middleware
+
+        from .login_throttle import LoginThrottle
+
         kwargs["auth"] = auth
         kwargs["auth_message"] = "Please sign in to the health articles assistant."
+        middleware = [Middleware(LoginThrottle)]  # wrong passwords: 10 a minute per address
         if settings_mcp(settings):  # Gradio does not guard its MCP endpoint with the login: we do
-            kwargs["app_kwargs"] = {"middleware": [mcp_auth_middleware(*auth)]}
+            middleware.append(mcp_auth_middleware(*auth))
+        kwargs["app_kwargs"] = {"middleware": middleware}
     return kwargs
 
 

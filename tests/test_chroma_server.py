@@ -62,3 +62,26 @@ def test_ingest_search_and_ask_through_a_chroma_server(chroma_server, tmp_path, 
     (corpus / "sunburn.txt").unlink()
     assert bot.ingest([corpus]).removed == 1
     assert bot.vectors.ids() == set(bot.manifest.all_chunk_ids())
+
+
+def test_check_through_a_chroma_server_re_adds_lost_vectors(chroma_server, tmp_path, monkeypatch):
+    """`Assistant.check` works through Chroma's API: vectors deleted on the server behind the manifest's
+    back are found and re-added, and a second check finds the store consistent."""
+    from .conftest import FakeEmbedder
+    from .helpers_store import write_articles
+
+    folder = tmp_path / "articles"
+    write_articles(folder, range(12))
+    monkeypatch.setenv("ASSISTANT_CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("ASSISTANT_CHROMA_PORT", str(chroma_server))
+    settings = Settings.from_env(store=tmp_path / "store", collection="check_test")
+    bot = Assistant.open(settings=settings, embedder=FakeEmbedder())
+    try:
+        bot.ingest([folder])
+        bot.vectors.delete(sorted(bot.vectors.ids())[:4])
+        report = bot.check(repair=True)
+        assert report.ok and report.missing == 4 and any("re-added 4" in r for r in report.repaired), str(report)
+        again = bot.check(repair=False)
+        assert again.ok and again.missing == again.unreachable == again.orphans == 0, str(again)
+    finally:
+        bot.close()

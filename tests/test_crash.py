@@ -396,3 +396,148 @@ def test_a_damaged_keyword_index_is_rebuilt(tmp_path):
         assert_consistent(bot, [folder])
     finally:
         bot.close()
+
+
+# --- kills inside Chroma's own save of its index, and inside its write and delete calls ----------------
+# Chroma (1.x) saves its HNSW index in Rust, rewriting five files in place after every write call
+# (store.SYNC_THRESHOLD). `--tear STATE` leaves the files as a kill at that point of the save would;
+# `--kill-in-call-ms` kills from a timer while the call runs. Each trial: then an ordinary ingest and
+# `check` must leave every chunk reachable, every vector a chunk's, and every chunk's text finding its article.
+
+SAVE_STATES = ["before-save", "after-header", "mid-data", "before-pickle", "mid-pickle", "empty-pickle",
+               "lost-links", "after-save"]
+
+
+@dataclass
+class SaveTrial:
+    name: str
+    mutate: Callable[[Path], None]
+    args: list[str]
+
+
+def _save_trials() -> list[SaveTrial]:
+    trials = []
+    for state in SAVE_STATES:
+        trials.append(SaveTrial(f"vector write, save {state}", lambda f: write_articles(f, range(36, 52)),
+                                ["--chroma-batch", "12", "--tear", state, "--tear-op", "upsert", "--tear-call", "2"]))
+        trials.append(SaveTrial(f"stale delete, save {state}", _both(_delete(range(20, 26)), _edit(range(3, 9), 2)),
+                                ["--chroma-batch", "6", "--tear", state, "--tear-op", "delete", "--tear-call", "2"]))
+    for ms in (2, 20):
+        trials.append(SaveTrial(f"vector write, timer {ms} ms", lambda f: write_articles(f, range(36, 100)),
+                                ["--kill-in-call-ms", str(ms), "--tear-op", "upsert"]))
+        trials.append(SaveTrial(f"stale delete, timer {ms} ms", _delete(range(0, 30)),
+                                ["--kill-in-call-ms", str(ms), "--tear-op", "delete"]))
+    trials.append(SaveTrial("between two delete calls", _delete(range(20, 30)),
+                            ["--chroma-batch", "4", "--self-kill", r"deleting \d+ stale vectors"]))
+    return trials
+
+
+SAVE_TRIALS = _save_trials()
+
+
+def _assert_every_chunk_finds_its_article(bot: Assistant) -> None:
+    lost = [c for c in bot.chunks() if not any(h.root == c.root and h.source == c.source for h in bot.search(c.text, k=5))]
+    assert not lost, f"{len(lost)} chunks whose own text does not find their article: {[c.source for c in lost[:5]]}"
+
+
+@pytest.mark.parametrize("trial", SAVE_TRIALS, ids=[t.name for t in SAVE_TRIALS])
+def test_kill_inside_chromas_save_is_found_and_repaired(trial: SaveTrial, tmp_path):
+    folder, store = tmp_path / "articles", tmp_path / "store"
+    write_articles(folder, BASE)
+    ingest_in_process(store, folder)
+    trial.mutate(folder)
+    killed = run_until([*DRIVER, *trial.args, "--", str(folder), "--store", str(store), "-v"], None)
+    log_text = "\n".join(killed.lines[-30:])
+    assert killed.returncode == -signal.SIGKILL and "driver:" in log_text, log_text
+
+    bot = fake_bot(store)  # never a raw traceback, never an unusable store
+    try:
+        bot.ingest([folder])
+        assert_consistent(bot, [folder], check_vectors=5)
+        _assert_every_chunk_finds_its_article(bot)
+        report = bot.check(repair=False)
+        assert report.ok and report.unreachable == report.missing == report.orphans == 0, str(report)
+    finally:
+        bot.close()
+
+
+# --- `ingest.py --check` and damaged index files -----------------------------------------------------
+
+
+def _quarter(path: Path) -> None:
+    """Cut into the used part (a first save writes the whole capacity: 100 elements for 36 used)."""
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 4])
+
+
+def _segment(store: Path) -> Path:
+    return next(p for p in (store / "chroma").iterdir() if p.is_dir())
+
+
+INDEX_DAMAGE = {
+    "garbage index_metadata.pickle": lambda seg: _garbage(seg / "index_metadata.pickle"),
+    "truncated index_metadata.pickle": lambda seg: _truncate(seg / "index_metadata.pickle"),
+    "truncated data_level0.bin": lambda seg: _quarter(seg / "data_level0.bin"),
+    "truncated length.bin": lambda seg: _quarter(seg / "length.bin"),
+}
+
+
+def _check_cli(store: Path, capsys) -> tuple[int, str]:
+    import assistant.assistant as assistant_module
+    from assistant.cli import ingest_main
+
+    real = assistant_module.load_embedder
+    assistant_module.load_embedder = lambda settings: FakeEmbedder()
+    try:
+        capsys.readouterr()
+        code = ingest_main(["--check", "--store", str(store)])
+        out = capsys.readouterr()
+        return code, out.out + out.err
+    finally:
+        assistant_module.load_embedder = real
+
+
+@pytest.mark.parametrize("damage", list(INDEX_DAMAGE), ids=list(INDEX_DAMAGE))
+def test_damaged_index_files_are_rebuilt_from_the_manifest(damage, tmp_path, capsys):
+    folder, store = tmp_path / "articles", tmp_path / "store"
+    write_articles(folder, range(12))
+    ingest_in_process(store, folder)
+    INDEX_DAMAGE[damage](_segment(store))
+    import chromadb
+
+    chromadb.api.client.SharedSystemClient.clear_system_cache()  # as a new process would: read the files
+    code, out = _check_cli(store, capsys)
+    assert code == 0 and "rebuilt the vector index" in out and "consistent" in out, out
+    bot = fake_bot(store)
+    try:
+        assert_consistent(bot, [folder])
+    finally:
+        bot.close()
+
+
+def test_check_re_adds_missing_vectors_and_refuses_what_it_cannot_repair(tmp_path, capsys):
+    folder, store = tmp_path / "articles", tmp_path / "store"
+    write_articles(folder, range(12))
+    ingest_in_process(store, folder)
+    bot = fake_bot(store)
+    lost = sorted(bot.vectors.ids())[:5]
+    bot.vectors.delete(lost)
+    bot.close()
+    code, out = _check_cli(store, capsys)
+    assert code == 0 and "re-added 5 vectors" in out, out
+    bot = fake_bot(store)
+    try:
+        assert bot.check(repair=False).ok
+        assert_consistent(bot, [folder])
+    finally:
+        bot.close()
+    # damaged index files of a store built with another model cannot be rebuilt here: one line naming --rebuild
+    db = sqlite3.connect(store / "manifest.sqlite3")
+    with db:
+        db.execute("UPDATE meta SET value='other-model' WHERE key='model'")
+    db.close()
+    _garbage(_segment(store) / "index_metadata.pickle")
+    import chromadb
+
+    chromadb.api.client.SharedSystemClient.clear_system_cache()
+    code, out = _check_cli(store, capsys)
+    assert code == 1 and "--rebuild" in out.strip().splitlines()[-1], out
