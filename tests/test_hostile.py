@@ -257,10 +257,10 @@ QUESTIONS = [
     "leg \ud800 cramps \udfff at night",
     "?",
     "a",
-    "\u200b\u200b",
     "🦵",
 ]
-NOT_A_QUESTION = ["", "   ", "\n\t\r ", "\x00\x01\x02", "\x1b\x7f\x9f", "\ud800\udfff"]
+NOT_A_QUESTION = ["", "   ", "\n\t\r ", "\x00\x01\x02", "\x1b\x7f\x9f", "\ud800\udfff", "\u200b\u200b"]
+"""Zero-width characters only are empty too (issue 14)."""
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=[repr(q[:30]) for q in QUESTIONS])
