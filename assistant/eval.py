@@ -149,8 +149,12 @@ def render_chart(results: dict[str, dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     panels = [(name, r) for name, r in results.items()]
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
-    for ax, (name, r) in zip(axes[0], panels, strict=True):
+    cols = min(4, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
+    for ax in axes.flat[len(panels) :]:
+        ax.axis("off")
+    for ax, (name, r) in zip(axes.flat, panels, strict=False):
         p, b = r["project"], r.get("baseline") or {}
         keys = [
             (key, label)
