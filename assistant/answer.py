@@ -245,19 +245,7 @@ def _add_doctor_line(answer: Answer, doctor: Hit, stats: CorpusStats | None) -> 
     if units[0].text.rstrip().endswith(":") and len(units) > 1:  # "See a doctor if:" and its first item
         picked.append(units[1])
     n = len(answer.citations) + 1
-    answer.citations.append(
-        Citation(
-            n=n,
-            source=doctor.source,
-            title=doctor.title,
-            section=doctor.section,
-            snippet=_snippet(doctor.text, picked),
-            url=doctor.url,
-            score=doctor.score,
-            root=doctor.root,
-            position=doctor.position,
-        )
-    )
+    answer.citations.append(_cite(n, doctor, picked))
     lines = [f"- {u.text} [{n}]" if u.is_item else f"{u.text} [{n}]" for u in picked]
     answer.text += f"\n\n**{doctor.section or 'When to see a doctor'}:**\n" + "\n".join(lines)
     if all((h.root, h.source, h.position) != (doctor.root, doctor.source, doctor.position) for h in answer.hits):
@@ -277,19 +265,7 @@ def compose(question: str, top: list[Hit], chosen: list[Unit], hits: list[Hit], 
         units = sorted(by_passage[p], key=lambda u: u.start)
         n = len(citations) + 1
         h = top[p]
-        citations.append(
-            Citation(
-                n=n,
-                source=h.source,
-                title=h.title,
-                section=h.section,
-                snippet=_snippet(h.text, units),
-                url=h.url,
-                score=h.score,
-                root=h.root,
-                position=h.position,
-            )
-        )
+        citations.append(_cite(n, h, units))
         if all(not u.is_item and u.text.rstrip()[-1:] in _ENDS for u in units):
             blocks.append(" ".join(f"{u.text} [{n}]" for u in units))
         else:  # list items stay a list; a line without its full stop is never glued to the next
@@ -326,6 +302,14 @@ def not_covered(question: str, hits: list[Hit], limit: int = 3) -> Answer:
         for i, h in enumerate(closest)
     ]
     return Answer(question=question, text=text, citations=citations, covered=False, hits=hits)
+
+
+def _cite(n: int, h: Hit, units: list[Unit]) -> Citation:
+    """Citation [n] of these units of passage h."""
+    return Citation(
+        n=n, source=h.source, title=h.title, section=h.section, snippet=_snippet(h.text, units), url=h.url,
+        score=h.score, root=h.root, position=h.position,
+    )
 
 
 def _snippet(text: str, units: list[Unit]) -> str:

@@ -208,22 +208,7 @@ class Retriever:
             dense_score[cid] = float(vec @ qv)
         hits: list[Hit] = []
         for score, cid in admitted:
-            c = chunks[cid]
-            hits.append(
-                Hit(
-                    source=c.source,
-                    title=c.title,
-                    section=c.section,
-                    text=c.text,
-                    url=c.url,
-                    score=score,
-                    root=c.root,
-                    position=c.position,
-                    chunk_id=cid,
-                    dense_score=dense_score.get(cid),
-                    keyword_score=keyword_score.get(cid),
-                )
-            )
+            hits.append(_as_hit(chunks[cid], score, dense_score.get(cid), keyword_score.get(cid)))
         return hits
 
 
@@ -262,7 +247,7 @@ def _closest(retriever: Retriever, chunks: list[Chunk], qv: np.ndarray) -> tuple
     return chunks[i], score
 
 
-def _as_hit(c: Chunk, score: float, dense: float | None) -> Hit:
+def _as_hit(c: Chunk, score: float, dense: float | None, keyword: float | None = None) -> Hit:
     return Hit(
         source=c.source,
         title=c.title,
@@ -274,4 +259,5 @@ def _as_hit(c: Chunk, score: float, dense: float | None) -> Hit:
         position=c.position,
         chunk_id=c.id,
         dense_score=dense,
+        keyword_score=keyword,
     )
