@@ -92,7 +92,10 @@ def test_a_self_care_answer_closes_with_the_when_to_see_a_doctor_line(shipped_bo
 
 
 def test_list_items_stay_a_list_and_no_fragment_is_glued_to_the_next_sentence(shipped_bot):
-    for q in ("How do I get rid of hiccups fast?", "what helps a migraine attack", "why do I get cramps at night?"):
+    for q in (
+        "How do I get rid of hiccups fast?", "what helps a migraine attack", "why do I get cramps at night?",
+        "Can I take ibuprofen for a migraine while pregnant?", "which painkillers work for a migraine",
+    ):
         answer = shipped_bot.ask(q)
         for line in answer.text.split("\n"):
             # a marker ends a line or is followed by a new sentence after a full stop: "starts [1] Avoid"
