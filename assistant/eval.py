@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .metrics import citation_problems, mean, ndcg_at, percentile, reciprocal_rank, success_at, unique_sources
+from .suite import load_judged
 
 log = logging.getLogger(__name__)
 
@@ -46,23 +47,8 @@ class Question:
 
 
 def load_questions(path: Path, min_grade: int = 3, limit: int | None = None) -> list[Question]:
-    out: list[Question] = []
-    with open(path, encoding="utf-8") as f:
-        for i, line in enumerate(f):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            qid = str(row.get("id", i))
-            if "relevance" in row and row["relevance"]:
-                rel = {str(s): int(g) for s, g in row["relevance"].items() if int(g) >= min_grade}
-                out.append(Question(qid, row["question"], rel, True))
-            elif row.get("doc_id"):
-                out.append(Question(qid, row["question"], {str(row["doc_id"]): 1}, True))
-            else:
-                out.append(Question(qid, row["question"], {}, False))
-            if limit and len(out) >= limit:
-                break
-    return out
+    """The questions of a file in any format the suite reads (assistant/suite.py `load_judged`)."""
+    return [Question(j.id, j.question, j.relevant, j.judged) for j in load_judged(path, min_grade, limit)]
 
 
 @dataclass

@@ -25,7 +25,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .metrics import citation_problems, ndcg_at, reciprocal_rank, source_stem, success_at, unique_sources
+from .metrics import (
+    citation_problems,
+    mean,
+    ndcg_at,
+    percentile,
+    reciprocal_rank,
+    source_stem,
+    success_at,
+    unique_sources,
+)
+from .retrieval import normalise_heading
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +114,6 @@ def load_judged(path: Path, min_grade: int = 3, limit: int | None = None) -> lis
     return out
 
 
-def heading_key(text: str) -> str:
-    import re
-
-    return " ".join(re.findall(r"[^\W_]+", text.lower()))
-
-
 def lead_is_right(q: Judged, source: str, section: str) -> bool:
     """The answer's first citation is a gold section of a gold article. Without gold sections
     (MEDIQA passages, single-section articles) the article decides; for a relevant article
@@ -119,17 +123,10 @@ def lead_is_right(q: Judged, source: str, section: str) -> bool:
         return False
     if not q.sections or (q.primary and stem != q.primary):
         return True
-    have = heading_key(section)
     # the cited section may be a sub-section ("Parent › Child") of a gold heading, and a gold
-    # heading may be written without its parent
-    parts = [heading_key(p) for p in section.split("›")]
-    for gold in q.sections:
-        g = heading_key(gold)
-        if have == g or have.startswith(g + " ") and "›" in section or g in parts:
-            return True
-        if not g and parts == [""]:
-            return True  # the untitled introduction
-    return False
+    # heading may be written without its parent; "" is the untitled introduction
+    whole, parts = normalise_heading(section), [normalise_heading(p) for p in section.split("›")]
+    return any(normalise_heading(gold) in (whole, *parts) for gold in q.sections)
 
 
 # --- accumulating figures with their standard errors -----------------------------------------
@@ -143,24 +140,14 @@ class Figures:
         self.values.setdefault(key, []).append(float(value))
 
     def summary(self) -> dict[str, dict[str, float]]:
-        return {k: {"mean": _mean(v), "se": _se(v), "n": len(v)} for k, v in self.values.items()}
-
-
-def _mean(xs: list[float]) -> float:
-    return sum(xs) / len(xs) if xs else math.nan
+        return {k: {"mean": mean(v), "se": _se(v), "n": len(v)} for k, v in self.values.items()}
 
 
 def _se(xs: list[float]) -> float:
     if len(xs) < 2:
         return math.nan
-    m = _mean(xs)
+    m = mean(xs)
     return math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1) / len(xs))
-
-
-def _pct(xs: list[float], q: float) -> float:
-    from .metrics import percentile
-
-    return percentile(xs, q)
 
 
 def run_set(bot, questions: list[Judged], baseline=None, k: int = 10, sink=None, name: str = "") -> dict:
@@ -197,8 +184,8 @@ def run_set(bot, questions: list[Judged], baseline=None, k: int = 10, sink=None,
         if sink is not None:
             sink.write(json.dumps(row) + "\n")
     out = {"n": len(questions), "project": project.summary(), "baseline": base.summary() if baseline else None}
-    out["project"]["search_p50_ms"] = {"mean": _pct(search_ms, 50), "se": math.nan, "n": len(search_ms)}
-    out["project"]["ask_p50_ms"] = {"mean": _pct(ask_ms, 50), "se": math.nan, "n": len(ask_ms)}
+    out["project"]["search_p50_ms"] = {"mean": percentile(search_ms, 50), "se": math.nan, "n": len(search_ms)}
+    out["project"]["ask_p50_ms"] = {"mean": percentile(ask_ms, 50), "se": math.nan, "n": len(ask_ms)}
     return out
 
 
