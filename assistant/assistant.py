@@ -397,7 +397,7 @@ class Assistant:
             q, k or max(8, self.settings.answer_passages), query_vector=qv,
             per_article=self.settings.answer_per_article,
         )
-        covered = self._covered(q, hits)
+        covered = self._covered(q, hits, qv)
         kind = question_kind(q)
         passages, doctor = (
             route(self.retriever, kind, hits, qv, self.settings.answer_passages) if covered else (hits, None)
@@ -409,22 +409,24 @@ class Assistant:
 
         return _Asked(q, notes, passages, covered, extractive, deadline)
 
-    def _covered(self, q: str, hits: list[Hit]) -> bool:
+    def _covered(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> bool:
         """Whether the articles answer the question: the best passage is close to the question
         (cosine) *and* to what the question is about, its focus without the frame ("head lice"
         of "how do I treat head lice?"): a question about something the articles never discuss
         still lands near the articles on its neighbours, but its focus does not."""
-        best, focus = self.evidence(q, hits)
+        best, focus = self.evidence(q, hits, qv)
         return best >= self.settings.min_score and best + focus >= self.settings.min_evidence
 
-    def evidence(self, q: str, hits: list[Hit]) -> tuple[float, float]:
+    def evidence(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> tuple[float, float]:
         """(best cosine of question and passage, best cosine of the question's focus and the first
-        passages): what `ask` decides coverage on (the eval harness reports both)."""
+        passages): what `ask` decides coverage on (the eval harness reports both). `qv`, the
+        question's vector, serves as the focus vector when the question has no frame words."""
         best = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
         if best < self.settings.min_score:
             return best, 0.0
         top = [h.chunk_id for h in hits[: self.settings.answer_passages] if h.chunk_id]
-        fv = self.embedder.embed_query(question_focus(q))
+        focus_text = question_focus(q)
+        fv = qv if qv is not None and focus_text == q else self.embedder.embed_query(focus_text)
         focus = max((float(v @ fv) for v in self.vectors.vectors(top).values()), default=0.0)
         log.debug("coverage of %r: best cosine %.3f, focus %.3f", q, best, focus)
         return best, focus
