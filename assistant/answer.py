@@ -17,6 +17,17 @@ from .types import Answer, Citation, Hit
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
 _REF_MARK = re.compile(r"\[\d{1,4}\]")
+_CONNECTIVE = re.compile(
+    r"^(?:and|but|or|so|then|also|however|therefore|thus|still|yet|instead|otherwise|besides|moreover"
+    r"|on the contrary|in addition|if so|if not|for example|for instance|as a result|in that case)\b"
+    r"|^(?:\S+\s+){1,3}also\b",
+    re.I,
+)
+"""Openings that lean on the sentence before ("If so, ...", "On the contrary, ...", "You may also
+have ..."): such a sentence cannot open an answer."""
+_PRONOUN = re.compile(r"^(?:it|its|it's|they|their|them|these|those|this|that|he|she|his|her)\b", re.I)
+"""Openings whose subject is named only by the article ("It causes a barking cough."): an answer
+opening so is headed by the article's title."""
 MAX_UNIT_CHARS = 600
 SCORE_CHARS = 200
 """Characters of a unit that are embedded to score it (cut at a word): the opening of a long sentence
@@ -263,6 +274,8 @@ def compose(question: str, top: list[Hit], chosen: list[Unit], hits: list[Hit], 
     citations: list[Citation] = []
     for p in by_passage:  # the passage holding the best sentence first (chosen is best-first)
         units = sorted(by_passage[p], key=lambda u: u.start)
+        if not blocks:
+            units = _opening_first(units, by_passage[p])
         n = len(citations) + 1
         h = top[p]
         citations.append(_cite(n, h, units))
@@ -270,7 +283,21 @@ def compose(question: str, top: list[Hit], chosen: list[Unit], hits: list[Hit], 
             blocks.append(" ".join(f"{u.text} [{n}]" for u in units))
         else:  # list items stay a list; a line without its full stop is never glued to the next
             blocks.append("\n".join(f"- {u.text} [{n}]" if u.is_item else f"{u.text} [{n}]" for u in units))
+        if len(blocks) == 1 and _PRONOUN.match(units[0].text):
+            blocks[0] = f"**{h.title}**\n{blocks[0]}"  # a line without [n]: it names what "It" is
     return Answer(question=question, text="\n\n".join(blocks), citations=citations, covered=True, hits=hits)
+
+
+def _opening_first(in_order: list[Unit], by_rank: list[Unit]) -> list[Unit]:
+    """The lead passage's units with the answer's opening first: its best unit that does not lean
+    on a sentence before it (a connective, "also", a pronoun), then the rest in document order. A passage quoted with list items
+    keeps its document order (an item needs its lead-in before it)."""
+    if any(u.is_item for u in in_order):
+        return in_order
+    opening = next((u for u in by_rank if not _CONNECTIVE.match(u.text) and not _PRONOUN.match(u.text)), None)
+    if opening is None:  # every one leans on another: the passage's own order reads best
+        return in_order
+    return [opening, *(u for u in in_order if u is not opening)]
 
 
 def not_covered(question: str, hits: list[Hit], limit: int = 3) -> Answer:
@@ -313,7 +340,7 @@ def _cite(n: int, h: Hit, units: list[Unit]) -> Citation:
 
 
 def _snippet(text: str, units: list[Unit]) -> str:
-    start, end = units[0].start, max(u.end for u in units)
+    start, end = min(u.start for u in units), max(u.end for u in units)
     if end - start <= SNIPPET_CHARS:
         return text[start:end]
     return " … ".join(u.text for u in units)

@@ -80,3 +80,51 @@ def test_a_sentence_shared_by_overlapping_chunks_is_quoted_once(embedder):
     answer = ExtractiveAnswerer(embedder).answer(question, hits, embedder.embed_query(question))
     assert answer.text.count(shared) == 1, answer.text
     _check_citations(answer)
+
+
+def _units_of(text: str, title: str = "Croup"):
+    from assistant.types import Hit
+
+    hit = Hit(source="croup.md", title=title, section="", text=text, url=None, score=1.0, root="/r", position=0)
+    return hit, split_units(text)
+
+
+def test_the_answer_opens_with_the_best_sentence_and_its_citation_still_holds():
+    """The lead passage's best sentence opens the answer even when the passage says it last; the
+    others follow in the passage's order, and the snippet covers every quoted sentence."""
+    from assistant.answer import compose
+    from assistant.metrics import citation_problems
+
+    hit, (context, detail, best) = _units_of(
+        "Croup is common in small children. It often starts with a cold. A barking cough that is worse at night is its typical sign."
+    )
+    answer = compose("why does my toddler bark when she coughs", [hit], [best, context, detail], [hit])
+    assert answer.text.startswith(best.text), answer.text
+    assert answer.text.index(context.text) < answer.text.index(detail.text)
+    assert citation_problems(answer) == [], citation_problems(answer)
+
+
+def test_a_sentence_that_leans_on_the_one_before_does_not_open_the_answer():
+    """'If so, ...', 'You may also ...' and 'It ...' need the sentence before them: the best sentence
+    that stands on its own opens the answer instead."""
+    from assistant.answer import compose
+
+    hit, (lean, also, pronoun, plain) = _units_of(
+        "If so, your child may have croup. You may also hear a whistle when she breathes in. "
+        "It spreads like a cold does. Croup is a swelling of the voice box and windpipe."
+    )
+    answer = compose("what is wrong with her", [hit], [lean, also, pronoun, plain], [hit])
+    assert answer.text.startswith(plain.text), answer.text
+
+
+def test_an_answer_that_must_open_with_it_is_headed_by_the_article_title():
+    """When every quoted sentence of the lead passage says 'It' or 'They', the article's title heads
+    the answer (a line without a marker, so it claims nothing) and the passage keeps its order."""
+    from assistant.answer import compose
+    from assistant.metrics import citation_problems
+
+    hit, (first, second) = _units_of("It swells the windpipe of small children. They bark when they cough.")
+    answer = compose("what is going on", [hit], [second, first], [hit])
+    assert answer.text.split("\n")[0] == "**Croup**", answer.text
+    assert answer.text.split("\n")[1].startswith(first.text), answer.text
+    assert citation_problems(answer) == []
