@@ -26,6 +26,19 @@ def chunk_id(root: str, source: str, position: int, embedded_text: str, pages: s
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def _span_start(text: str, body: str, prev: tuple[int, int]) -> int:
+    """Where `body` (a split of `text`) starts: after the previous body's start and at the latest where it
+    may still overlap it (text that repeats itself has several places), else wherever it is found."""
+    start = text.find(body, prev[0] + 1)
+    best = start
+    while start >= 0 and start <= prev[1] + 8:
+        best = start
+        start = text.find(body, start + 1)
+    if best < 0:
+        best = text.find(body)
+    return max(best, 0)
+
+
 class Chunker:
     """Splits each section of an article on its own so a chunk never spans two sections.
 
@@ -68,21 +81,16 @@ class Chunker:
                 h_tok = self.count([head])[0]
             budget = min(self.chunk_tokens, self.limit - h_tok - 1)
             bodies = [sec.text.strip()] if b_tok <= budget else self._splitter(budget).split_text(sec.text)
-            cursor = 0
+            prev = (-1, 0)  # span of the previous body in sec.text
             for body in bodies:
                 body = body.strip()
                 if not body:
                     continue
                 page = page_end = None
-                if sec.page_starts:  # a PDF: find the body's span in the section to know its pages
-                    start = sec.text.find(body, cursor)
-                    if start < 0:
-                        start = sec.text.find(body)
-                    if start >= 0:
-                        cursor = start + 1
-                        page, page_end = sec.page_at(start), sec.page_at(start + len(body) - 1)
-                    else:
-                        page = page_end = sec.page_at(0)
+                if sec.page_starts:  # a PDF: the body's span in the section gives its pages
+                    start = _span_start(sec.text, body, prev)
+                    prev = (start, start + len(body))
+                    page, page_end = sec.page_at(start), sec.page_at(start + len(body) - 1)
                 embedded = f"{head}\n{body}"
                 if self.count([embedded])[0] > self.limit:
                     body = self._truncate(body, self.limit - h_tok - 1)

@@ -36,6 +36,7 @@ NO_TEXT = "no text layer (scanned?)"
 NEEDS_PASSWORD = "encrypted: needs a password to open"
 TRUNCATED = "truncated PDF: the file ends before its end marker (incomplete download or copy?)"
 NOT_PDF = "damaged PDF: no PDF header (not a PDF file?)"
+NO_CONTENT = "damaged PDF: its pages have no readable content"
 
 _LOCK = threading.Lock()  # PDFium is not thread-safe: one document at a time in this process
 _BULLET_CHARS = "•◦▪▫■□●○‣⁃∙·–—*-"
@@ -89,10 +90,12 @@ def parse_pdf(data: bytes) -> PdfDocument:
     if b"%%EOF" not in data[-65536:]:
         raise ArticleError(TRUNCATED)
     with _LOCK:
-        lines, meta_title, n_pages = _read_lines(data)
+        lines, meta_title, n_pages, pictures = _read_lines(data)
+    if not lines:
+        raise ArticleError(NO_TEXT if pictures else NO_CONTENT)
     lines = _drop_running(lines, n_pages)
-    if not any(ln.text.strip() for ln in lines):
-        raise ArticleError(NO_TEXT)
+    if not lines:
+        raise ArticleError("no article text found after cleaning")
     title, sections = _structure(lines, meta_title)
     return PdfDocument(title, sections, n_pages)
 
@@ -100,7 +103,9 @@ def parse_pdf(data: bytes) -> PdfDocument:
 # --- reading pages ---------------------------------------------------------------------------
 
 
-def _read_lines(data: bytes) -> tuple[list[_Line], str, int]:
+def _read_lines(data: bytes) -> tuple[list[_Line], str, int, int]:
+    """The text lines of every page, the metadata title, the page count and the number of pictures
+    and drawings (a PDF without text but with pictures is a scan; with neither it is damaged)."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -117,14 +122,13 @@ def _read_lines(data: bytes) -> tuple[list[_Line], str, int]:
         if n_pages == 0:
             raise ArticleError("damaged PDF: it has no pages")
         lines: list[_Line] = []
+        pictures = [0]
         for index in range(n_pages):
             try:
-                lines += _page_lines(doc, index, raw)
-            except ArticleError:
-                raise
+                lines += _page_lines(doc, index, raw, pictures)
             except Exception as exc:  # noqa: BLE001 - PDFium errors on one page: the page is left out
                 log.warning("PDF page %d cannot be read (%s): left out", index + 1, exc)
-        return lines, meta_title, n_pages
+        return lines, meta_title, n_pages, pictures[0]
     finally:
         doc.close()
 
@@ -140,7 +144,7 @@ def _open_error(exc: Exception) -> str:
     return f"damaged PDF: {exc}"
 
 
-def _page_lines(doc, index: int, raw) -> list[_Line]:
+def _page_lines(doc, index: int, raw, pictures: list[int]) -> list[_Line]:
     page = doc[index]
     textpage = page.get_textpage()
     try:
@@ -150,11 +154,13 @@ def _page_lines(doc, index: int, raw) -> list[_Line]:
         last_x1 = 0.0
         for obj in page.get_objects(textpage=textpage):
             if obj.type == raw.FPDF_PAGEOBJ_PATH:
+                pictures[0] += 1
                 left, bottom, right, top = obj.get_bounds()
                 if 0 < right - left < 8 and 0 < top - bottom < 8:
                     dots.append((left, bottom, right, top))
                 continue
             if obj.type != raw.FPDF_PAGEOBJ_TEXT:
+                pictures[0] += obj.type in (raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_SHADING)
                 continue
             text = obj.extract().replace("\x02", "-").replace("\r", "").replace("\n", " ").replace("\u00a0", " ")
             if not text:
@@ -212,10 +218,7 @@ def _drop_running(lines: list[_Line], n_pages: int) -> list[_Line]:
     edges = {p: _edge_lines(ls) for p, ls in pages.items()}
     seen = Counter(k for ls in edges.values() for k in {_key(ln.text) for ln in ls})
     running = {k for k, n in seen.items() if n_pages >= 2 and n >= 2 and n >= 0.5 * len(pages)}
-    drop = {
-        id(ln) for ls in edges.values() for ln in ls
-        if _key(ln.text) in running or _PAGE_NUMBER.match(ln.text)
-    }
+    drop = {id(ln) for ls in edges.values() for ln in ls if _key(ln.text) in running or _PAGE_NUMBER.match(ln.text)}
     return [ln for ln in lines if id(ln) not in drop]
 
 
@@ -241,7 +244,9 @@ def _blocks(lines: list[_Line], body: float) -> list[_Block]:
         cur = blocks[-1] if blocks else None
         new = True
         if cur is not None and prev is not None and not item:
-            same_style = abs(ln.size - prev.size) < 0.5 and (ln.bold == prev.bold or kind == "body" and cur.kind != "heading")
+            same_style = abs(ln.size - prev.size) < 0.5 and (
+                ln.bold == prev.bold or kind == "body" and cur.kind != "heading"
+            )
             if ln.page == prev.page and prev.y - ln.y > 0:
                 step = prev.y - ln.y
                 new = step > 1.6 * max(ln.size, prev.size) or not same_style
@@ -251,8 +256,11 @@ def _blocks(lines: list[_Line], body: float) -> list[_Block]:
                     new = True
             else:  # a new page or column: the block goes on if it stopped mid-sentence
                 new = (
-                    cur.kind == "heading" or kind == "heading" or not same_style
-                    or prev.text.endswith(_SENTENCE_END) or not ln.text[:1].islower() and not prev.text.endswith("-")
+                    cur.kind == "heading"
+                    or kind == "heading"
+                    or not same_style
+                    or prev.text.endswith(_SENTENCE_END)
+                    or (not ln.text[:1].islower() and not prev.text.endswith("-"))
                 )
         if new:
             blocks.append(_Block([ln], kind))

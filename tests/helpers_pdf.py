@@ -37,7 +37,10 @@ def print_pdfs(pages: Mapping[str, str], out_dir: Path, *, running: bool = True)
                 page.set_content(doc, wait_until="load")
                 path = out_dir / name
                 page.pdf(
-                    path=str(path), format="A4", print_background=False, display_header_footer=running,
+                    path=str(path),
+                    format="A4",
+                    print_background=False,
+                    display_header_footer=running,
                     header_template=RUNNING_HEADER if running else "<span></span>",
                     footer_template=RUNNING_FOOTER if running else "<span></span>",
                     margin={"top": "20mm", "bottom": "20mm", "left": "15mm", "right": "15mm"},
