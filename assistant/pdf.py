@@ -46,7 +46,7 @@ _SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", ")")
 _WS = re.compile(r"\s+")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     page: int  # 1-based
     text: str = ""
