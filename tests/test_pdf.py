@@ -229,6 +229,8 @@ def test_ask_about_a_pdf_cites_its_section_and_page(printed, tmp_path, make_bot)
     assert "(ankle.pdf, p. 2)" in str(answer)
     hits = bot.search("crushed ice towel sprained ankle", k=3)
     assert hits[0].source == "ankle.pdf" and hits[0].page == 2
+    stored = bot.vectors.collection.get(ids=[hits[0].chunk_id], include=["metadatas"])["metadatas"][0]
+    assert (stored["page"], stored["page_end"]) == (2, 2)  # the vector's metadata in Chroma too
     doc = bot.as_retriever(k=1).invoke("crushed ice towel sprained ankle")[0]
     assert doc.metadata["page"] == 2 and doc.metadata["page_end"] == 2
     reader = article_html(bot.article(corpus, "ankle.pdf"), section=first.section, passage=hits[0].text, pages="p. 2")
