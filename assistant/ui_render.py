@@ -336,8 +336,9 @@ def passage_rows(hits: Sequence[Hit], preview: int = 220) -> list[list]:
     for i, h in enumerate(hits, 1):
         where = f"{h.title} › {h.section}" if h.section else h.title
         text = _one_line(h.text)
+        source = f"{h.source}, {page_label(h.page, h.page_end)}" if h.page is not None else h.source
         rows.append([
-            i, where, h.source, _round(h.dense_score), _round(h.keyword_score, 2), _round(h.score, 4),
+            i, where, source, _round(h.dense_score), _round(h.keyword_score, 2), _round(h.score, 4),
             text if len(text) <= preview else text[:preview].rsplit(" ", 1)[0] + " …",
         ])
     return rows

@@ -19,7 +19,7 @@ from assistant.errors import ArticleError
 from assistant.manifest import Manifest
 from assistant.pdf import NEEDS_PASSWORD, NO_TEXT, TRUNCATED
 from assistant.types import Answer, Citation
-from assistant.ui_render import article_html, render_answer
+from assistant.ui_render import article_html, passage_rows, render_answer
 from assistant.uploads import save_uploads
 
 from .conftest import CORPUS, FakeEmbedder
@@ -229,6 +229,7 @@ def test_ask_about_a_pdf_cites_its_section_and_page(printed, tmp_path, make_bot)
     assert "(ankle.pdf, p. 2)" in str(answer)
     hits = bot.search("crushed ice towel sprained ankle", k=3)
     assert hits[0].source == "ankle.pdf" and hits[0].page == 2
+    assert passage_rows(hits[:1])[0][2] == "ankle.pdf, p. 2"  # the Passages tab
     stored = bot.vectors.collection.get(ids=[hits[0].chunk_id], include=["metadatas"])["metadatas"][0]
     assert (stored["page"], stored["page_end"]) == (2, 2)  # the vector's metadata in Chroma too
     doc = bot.as_retriever(k=1).invoke("crushed ice towel sprained ankle")[0]
