@@ -171,7 +171,8 @@ def _page_lines(doc, index: int, raw, pictures: list[int]) -> list[_Line]:
             name = font.get_base_name().lower()
             bold = font.get_weight() >= 600 or any(w in name for w in ("bold", "black", "heavy", "semibold"))
             left, _, right, _ = obj.get_bounds()
-            if line is not None and abs(f - line.y) <= 0.4 * max(size, line.size) and left >= last_x1 - size:
+            same_line = line is not None and abs(f - line.y) <= 0.4 * max(size, line.size)
+            if same_line and last_x1 - size <= left <= last_x1 + _GUTTER * size:  # (wider: the next column)
                 if left - last_x1 > 0.2 * size and not line.text.endswith(" ") and not text.startswith(" "):
                     line.text += " "
                 line.text += text
@@ -192,10 +193,38 @@ def _page_lines(doc, index: int, raw, pictures: list[int]) -> list[_Line]:
                 r <= ln.x0 and ln.x0 - r < 2 * ln.size and ln.y - 0.2 * ln.size <= (b + t) / 2 <= ln.y + 0.8 * ln.size
                 for _left, b, r, t in dots
             )
-        return lines
+        return _column_order(lines)
     finally:
         textpage.close()
         page.close()
+
+
+_GUTTER = 2.5
+"""Ems of blank space on a baseline that separate two columns (words are never that far apart)."""
+
+
+def _column_order(lines: list[_Line]) -> list[_Line]:
+    """A page drawn row by row across two columns (left line, right line on the same baseline, ...) read
+    column by column. Pages drawn column by column (Chromium, Word, LaTeX) are left as they are."""
+    pairs = [
+        (a, b)
+        for a, b in zip(lines, lines[1:], strict=False)
+        if abs(a.y - b.y) <= 0.4 * a.size and b.x0 > a.x1 + _GUTTER * a.size
+    ]
+    if len(lines) < 4 or len(pairs) < 0.3 * len(lines):
+        return lines
+    gutter = sorted(b.x0 for _, b in pairs)[len(pairs) // 2] - 0.5 * pairs[0][0].size
+    sides = [ln for ln in lines if ln.x1 <= gutter or ln.x0 >= gutter]
+    top = max(ln.y for ln in sides)
+
+    def group(ln: _Line) -> int:
+        if ln.x1 <= gutter:
+            return 1
+        if ln.x0 >= gutter:
+            return 2
+        return 0 if ln.y > top else 3  # spanning both columns: a title above them, a footnote below
+
+    return sorted(lines, key=lambda ln: (group(ln), -ln.y))
 
 
 # --- running headers, footers, page numbers --------------------------------------------------

@@ -126,3 +126,35 @@ def _png(width: int, height: int, idat: bytes) -> bytes:
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def row_by_row_columns_pdf_bytes(left: list[str], right: list[str], title: str) -> bytes:
+    """A two-column page written the way some generators do: each left line, then the right line
+    beside it on the same baseline (content order across the columns, not down them)."""
+    pdf = _fpdf()
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 18)
+    pdf.cell(0, 12, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=10)
+
+    def wrap(paragraphs: list[str]) -> list[str]:
+        lines: list[str] = []
+        for para in paragraphs:
+            words, line = para.split(), ""
+            for w in words:
+                if pdf.get_string_width(f"{line} {w}") > 80 and line:
+                    lines.append(line)
+                    line = w
+                else:
+                    line = f"{line} {w}".strip()
+            lines += [line, ""]
+        return lines
+
+    rows_l, rows_r = wrap(left), wrap(right)
+    for i in range(max(len(rows_l), len(rows_r))):
+        y = pdf.get_y()
+        pdf.set_xy(10, y)
+        pdf.cell(85, 5, rows_l[i] if i < len(rows_l) else "")
+        pdf.set_xy(110, y)
+        pdf.cell(85, 5, rows_r[i] if i < len(rows_r) else "", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

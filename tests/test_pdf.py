@@ -23,7 +23,14 @@ from assistant.ui_render import article_html, passage_rows, render_answer
 from assistant.uploads import save_uploads
 
 from .conftest import CORPUS, FakeEmbedder
-from .helpers_pdf import CHROMIUM, image_only_pdf_bytes, print_pdfs, text_pdf_bytes, two_column_html
+from .helpers_pdf import (
+    CHROMIUM,
+    image_only_pdf_bytes,
+    print_pdfs,
+    row_by_row_columns_pdf_bytes,
+    text_pdf_bytes,
+    two_column_html,
+)
 
 HTML_FIXTURES = sorted(p.name for p in CORPUS.glob("*.html"))
 
@@ -139,6 +146,16 @@ def test_words_hyphenated_at_line_ends_are_joined(printed):
 
 def test_two_columns_are_read_column_by_column(printed):
     text = "\n".join(s.text for s in _pdf(printed, "two-columns.pdf").sections)
+    for para in LEFT + RIGHT:
+        assert para in text
+    starts = [text.index(p) for p in LEFT + RIGHT]
+    assert starts == sorted(starts)
+
+
+def test_two_columns_written_row_by_row_are_read_column_by_column():
+    article = parse_article(row_by_row_columns_pdf_bytes(LEFT, RIGHT, "Columns row by row"), "rows.pdf")
+    assert article.title == "Columns row by row"
+    text = re.sub(r"\s+", " ", "\n".join(s.text for s in article.sections))
     for para in LEFT + RIGHT:
         assert para in text
     starts = [text.index(p) for p in LEFT + RIGHT]
