@@ -325,6 +325,8 @@ def not_covered(question: str, hits: list[Hit], limit: int = 3) -> Answer:
             score=h.score,
             root=h.root,
             position=h.position,
+            page=h.page,
+            page_end=h.page_end,
         )
         for i, h in enumerate(closest)
     ]
@@ -335,7 +337,7 @@ def _cite(n: int, h: Hit, units: list[Unit]) -> Citation:
     """Citation [n] of these units of passage h."""
     return Citation(
         n=n, source=h.source, title=h.title, section=h.section, snippet=_snippet(h.text, units), url=h.url,
-        score=h.score, root=h.root, position=h.position,
+        score=h.score, root=h.root, position=h.position, page=h.page, page_end=h.page_end,
     )
 
 

@@ -1,4 +1,4 @@
-"""Read article files (.txt, .md, .html) and clean them into an `Article`: title, sections, url.
+"""Read article files (.txt, .md, .html, .pdf) and clean them into an `Article`: title, sections, url.
 
 Pure functions: no store, no model. Every failure is an `ArticleError` whose message is the
 reason shown to the user; nothing else escapes `read_article`.
@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from .errors import ArticleError
 from .types import Article, Section
 
-SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm")
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 PARSER_VERSION = "1"
 
@@ -67,6 +67,8 @@ def parse_article(data: bytes, source: str, root: str = "") -> Article:
     ext = Path(source).suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
         raise ArticleError(f"unsupported file type {ext or '(none)'!r}")
+    if ext == ".pdf":  # binary: never through decode()
+        return _pdf_article(data, source, root)
     text = decode(data)
     try:
         if ext in (".md", ".markdown"):
@@ -88,6 +90,34 @@ def parse_article(data: bytes, source: str, root: str = "") -> Article:
         sections=sections,
         url=url,
         content_hash=hashlib.sha256(data).hexdigest(),
+        format=file_format(source),
+    )
+
+
+def file_format(source: str) -> str:
+    """The format name of an article file: "pdf", "txt", "md", "html" (from its extension)."""
+    ext = Path(source).suffix.lower().lstrip(".")
+    return {"markdown": "md", "htm": "html"}.get(ext, ext)
+
+
+def _pdf_article(data: bytes, source: str, root: str) -> Article:
+    from .pdf import parse_pdf  # PDFium is loaded only when a PDF is read
+
+    if not data.strip():
+        raise ArticleError("file is empty")
+    doc = parse_pdf(data)
+    sections = tuple(s for s in doc.sections if s.text.strip())
+    if not sections:
+        raise ArticleError("no article text found after cleaning")
+    return Article(
+        root=root,
+        source=source,
+        title=_one_line(doc.title) or _title_from_name(source),
+        sections=sections,
+        url=None,
+        content_hash=hashlib.sha256(data).hexdigest(),
+        format="pdf",
+        pages=doc.pages,
     )
 
 

@@ -19,10 +19,24 @@ def header(title: str, section: str) -> str:
     return f"{title} › {section}" if section else title
 
 
-def chunk_id(root: str, source: str, position: int, embedded_text: str) -> str:
-    """Stable id: the article's identity, the chunk's position and its content."""
-    h = hashlib.sha256(f"{root}\x00{source}\x00{position}\x00{embedded_text}".encode()).hexdigest()
-    return h[:32]
+def chunk_id(root: str, source: str, position: int, embedded_text: str, pages: str = "") -> str:
+    """Stable id: the article's identity, the chunk's position and its content (and, for a PDF, its
+    pages, so a chunk that moves to another page gets a new id; other formats' ids are unchanged)."""
+    key = f"{root}\x00{source}\x00{position}\x00{embedded_text}" + (f"\x00{pages}" if pages else "")
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _span_start(text: str, body: str, prev: tuple[int, int]) -> int:
+    """Where `body` (a split of `text`) starts: after the previous body's start and at the latest where it
+    may still overlap it (text that repeats itself has several places), else wherever it is found."""
+    start = text.find(body, prev[0] + 1)
+    best = start
+    while start >= 0 and start <= prev[1] + 8:
+        best = start
+        start = text.find(body, start + 1)
+    if best < 0:
+        best = text.find(body)
+    return max(best, 0)
 
 
 class Chunker:
@@ -67,15 +81,22 @@ class Chunker:
                 h_tok = self.count([head])[0]
             budget = min(self.chunk_tokens, self.limit - h_tok - 1)
             bodies = [sec.text.strip()] if b_tok <= budget else self._splitter(budget).split_text(sec.text)
+            prev = (-1, 0)  # span of the previous body in sec.text
             for body in bodies:
                 body = body.strip()
                 if not body:
                     continue
+                page = page_end = None
+                if sec.page_starts:  # a PDF: the body's span in the section gives its pages
+                    start = _span_start(sec.text, body, prev)
+                    prev = (start, start + len(body))
+                    page, page_end = sec.page_at(start), sec.page_at(start + len(body) - 1)
                 embedded = f"{head}\n{body}"
                 if self.count([embedded])[0] > self.limit:
                     body = self._truncate(body, self.limit - h_tok - 1)
                     embedded = f"{head}\n{body}"
                 pos = len(chunks)
+                pages = f"{page}-{page_end}" if page is not None else ""
                 chunks.append(
                     Chunk(
                         root=article.root,
@@ -86,7 +107,9 @@ class Chunker:
                         text=body,
                         embedded_text=embedded,
                         url=article.url,
-                        id=chunk_id(article.root, article.source, pos, embedded),
+                        id=chunk_id(article.root, article.source, pos, embedded, pages),
+                        page=page,
+                        page_end=page_end,
                     )
                 )
         return chunks

@@ -22,10 +22,10 @@ def _setup_logging(verbose: bool) -> None:
 def ingest_main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     p = argparse.ArgumentParser(prog="ingest.py", description="Sync folders of articles into the store.")
-    p.add_argument("folders", nargs="*", help=f"folders of .txt/.md/.html articles (default: {settings.corpus})")
+    p.add_argument("folders", nargs="*", help=f"folders of .txt/.md/.html/.pdf articles (default: {settings.corpus})")
     p.add_argument("--store", type=Path, help=f"store folder (default: {settings.store})")
     p.add_argument("--rebuild", action="store_true", help="empty the store first and re-embed everything")
-    p.add_argument("--list", action="store_true", help="list the ingested articles and exit")
+    p.add_argument("--list", action="store_true", help="list the ingested articles (file, format and pages, title, chunks, time, folder) and exit")
     p.add_argument("--check", action="store_true",
                    help="verify the store (every chunk has a reachable vector and every vector a chunk), repair what "
                         "can be repaired, and exit (0: consistent or repaired, 1: needs --rebuild)")
@@ -42,7 +42,8 @@ def ingest_main(argv: list[str] | None = None) -> int:
         if args.list:
             infos = bot.articles()
             for a in infos:
-                print(f"{a.source}\t{a.title}\t{a.chunks} chunks\t{a.ingested_at}\t{a.root}")
+                fmt = a.format + (f", {a.pages} page{'s' if a.pages != 1 else ''}" if a.pages is not None else "")
+                print(f"{a.source}\t{fmt}\t{a.title}\t{a.chunks} chunks\t{a.ingested_at}\t{a.root}")
             print(f"{len(infos)} articles in {bot.store_dir}")
             return 0
         folders = args.folders or [settings.corpus]

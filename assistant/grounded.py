@@ -211,6 +211,8 @@ def grounded(question: str, reply: str, passages: Sequence[Hit], hits: list[Hit]
                 score=h.score,
                 root=h.root,
                 position=h.position,
+                page=h.page,
+                page_end=h.page_end,
             )
         )
     notes = []

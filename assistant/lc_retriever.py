@@ -36,9 +36,9 @@ def hit_to_document(hit: Hit, rank: int) -> Document:
         "dense_score": hit.dense_score,
         "keyword_score": hit.keyword_score,
     }
-    page = getattr(hit, "page", None)
-    if page is not None:  # PDFs, once they carry page numbers
-        metadata["page"] = page
+    if hit.page is not None:  # PDFs: the first and last page of the passage
+        metadata["page"] = hit.page
+        metadata["page_end"] = hit.page_end if hit.page_end is not None else hit.page
     return Document(page_content=hit.text, metadata=metadata, id=hit.chunk_id or None)
 
 

@@ -33,6 +33,10 @@ CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks (root, source, position);
 CREATE TABLE IF NOT EXISTS journal (id TEXT PRIMARY KEY, action TEXT NOT NULL);
 """
 
+_ADDED_COLUMNS = {"chunks": ("page INTEGER", "page_end INTEGER"), "articles": ("format TEXT", "pages INTEGER")}
+"""Columns added after schema 1 (PDF pages). A store built before gets them on open (old rows: NULL, i.e.
+no page); a read-only one is read without them."""
+
 
 @dataclass(frozen=True)
 class StoredArticle:
@@ -48,14 +52,21 @@ class Manifest:
         self.read_only = read_only
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._columns: dict[str, set[str]] = {}
         if read_only:
             self._check_read_only()
+            self._read_columns()
             return
         try:
             with self.write() as db:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                for table, columns in _ADDED_COLUMNS.items():
+                    have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+                    for column in columns:
+                        if column.split()[0] not in have:
+                            db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
                 version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
                 if version is None:
                     db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
@@ -69,6 +80,21 @@ class Manifest:
             raise StoreError(
                 f"the manifest {path} is corrupt or not a database ({exc}): run `python ingest.py --rebuild`"
             ) from exc
+
+    def _read_columns(self) -> None:
+        for table in _ADDED_COLUMNS:
+            self._columns[table] = {r[1] for r in self.read().execute(f"PRAGMA table_info({table})")}
+
+    def _col(self, table: str, column: str) -> str:
+        """`column`, or NULL in a read-only store built before the column existed."""
+        if not self.read_only or column in self._columns.get(table, ()):
+            return column
+        return "NULL"
+
+    @property
+    def _chunk_select(self) -> str:
+        return ("SELECT id, root, source, position, title, section, text, embedded_text, url, "
+                f"{self._col('chunks', 'page')}, {self._col('chunks', 'page_end')} FROM chunks")
 
     def _check_read_only(self) -> None:
         if not self.path.is_file():
@@ -149,27 +175,35 @@ class Manifest:
 
     def article_infos(self) -> list[ArticleInfo]:
         rows = self.read().execute(
-            "SELECT root, source, title, url, sections, n_chunks, ingested_at FROM articles ORDER BY root, source"
+            "SELECT root, source, title, url, sections, n_chunks, ingested_at, "
+            f"{self._col('articles', 'format')}, {self._col('articles', 'pages')} FROM articles ORDER BY root, source"
         )
-        return [ArticleInfo(r, s, t, u, tuple(json.loads(sec)), n, at) for r, s, t, u, sec, n, at in rows]
+        return [
+            ArticleInfo(r, s, t, u, tuple(json.loads(sec)), n, at, fmt or file_format(s), pages)
+            for r, s, t, u, sec, n, at, fmt, pages in rows
+        ]
 
     def chunk_ids_of(self, db: sqlite3.Connection, root: str, source: str) -> list[str]:
         return [r[0] for r in db.execute("SELECT id FROM chunks WHERE root=? AND source=?", (root, source))]
 
     def put_article(
         self, db: sqlite3.Connection, root: str, source: str, fingerprint: str, title: str, url: str | None,
-        sections: Sequence[str], chunks: Sequence[Chunk],
+        sections: Sequence[str], chunks: Sequence[Chunk], format: str = "", pages: int | None = None,
     ) -> list[str]:
         """Replace one article and its chunks; returns the ids of its old chunks no longer used."""
         old = set(self.chunk_ids_of(db, root, source))
         db.execute("DELETE FROM chunks WHERE root=? AND source=?", (root, source))
         db.executemany(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?)",
-            [(c.id, c.root, c.source, c.position, c.title, c.section, c.text, c.embedded_text, c.url) for c in chunks],
+            "INSERT INTO chunks (id, root, source, position, title, section, text, embedded_text, url, page, page_end) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [(c.id, c.root, c.source, c.position, c.title, c.section, c.text, c.embedded_text, c.url, c.page,
+              c.page_end) for c in chunks],
         )
         db.execute(
-            "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?)",
-            (root, source, fingerprint, title, url, json.dumps(list(sections)), len(chunks), _now()),
+            "INSERT OR REPLACE INTO articles (root, source, fingerprint, title, url, sections, n_chunks, ingested_at, "
+            "format, pages) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (root, source, fingerprint, title, url, json.dumps(list(sections)), len(chunks), _now(),
+             format or file_format(source), pages),
         )
         return sorted(old - {c.id for c in chunks})
 
@@ -193,16 +227,13 @@ class Manifest:
         out: dict[str, Chunk] = {}
         for start in range(0, len(ids), 500):
             part = list(ids[start : start + 500])
-            q = (
-                "SELECT id, root, source, position, title, section, text, embedded_text, url FROM chunks "
-                f"WHERE id IN ({','.join('?' * len(part))})"
-            )
+            q = f"{self._chunk_select} WHERE id IN ({','.join('?' * len(part))})"
             for row in self.read().execute(q, part):
                 out[row[0]] = _chunk(row)
         return out
 
     def iter_chunks(self, root: str | None = None, source: str | None = None) -> Iterator[Chunk]:
-        q = "SELECT id, root, source, position, title, section, text, embedded_text, url FROM chunks"
+        q = self._chunk_select
         args: tuple = ()
         if root is not None and source is not None:
             q, args = q + " WHERE root=? AND source=?", (root, source)
@@ -232,8 +263,15 @@ class Manifest:
 
 
 def _chunk(row: tuple) -> Chunk:
-    cid, root, source, position, title, section, text, embedded_text, url = row
-    return Chunk(root, source, position, title, section, text, embedded_text, url, cid)
+    cid, root, source, position, title, section, text, embedded_text, url, page, page_end = row
+    return Chunk(root, source, position, title, section, text, embedded_text, url, cid, page, page_end)
+
+
+def file_format(source: str) -> str:
+    """The format of an article from its file name (rows written before the format column have none)."""
+    from .articles import file_format as from_name
+
+    return from_name(source)
 
 
 def _now() -> str:

@@ -52,7 +52,8 @@ class ArticleTools:
 
         Use it to find what the articles say about a topic, or to find an article's `source` for get_article.
         Results are best first; each has the passage text, its article title and section, the article's
-        `source` file name, its original web page `url` (null if unknown), `score` (the fused rank score the
+        `source` file name, its original web page `url` (null if unknown), for a PDF the `page` and `page_end`
+        the passage starts and ends on (null for other articles), `score` (the fused rank score the
         results are ordered by) and `similarity` (cosine similarity of query and passage, 0-1).
 
         Args:
@@ -60,7 +61,7 @@ class ArticleTools:
             k: How many passages to return, 1 to 20 (default 5); by default at most one passage per article.
 
         Returns:
-            A JSON array of passages: rank, title, section, source, url, score, similarity, passage.
+            A JSON array of passages: rank, title, section, source, url, page, page_end, score, similarity, passage.
         """
         query = (query or "").strip()
         if not query:
@@ -75,6 +76,7 @@ class ArticleTools:
         return json.dumps([
             {
                 "rank": rank, "title": h.title, "section": h.section, "source": h.source, "url": h.url,
+                "page": h.page, "page_end": h.page_end,
                 "score": round(h.score, 4),
                 "similarity": None if h.dense_score is None else round(h.dense_score, 3),
                 "passage": h.text,

@@ -260,4 +260,6 @@ def _as_hit(c: Chunk, score: float, dense: float | None, keyword: float | None =
         chunk_id=c.id,
         dense_score=dense,
         keyword_score=keyword,
+        page=c.page,
+        page_end=c.page_end,
     )

@@ -36,6 +36,7 @@ from .chunking import Chunker
 from .embeddings import Embedder
 from .errors import ArticleError, CorpusError, StoreError
 from .manifest import Manifest
+from .pdf import PDF_PARSER_VERSION
 from .store import VectorIndexError, VectorStore
 from .types import Article, Chunk, IngestReport
 
@@ -87,6 +88,9 @@ def metadata(c: Chunk) -> dict:
     meta = {"root": c.root, "source": c.source, "position": c.position, "title": c.title, "section": c.section}
     if c.url:
         meta["url"] = c.url
+    if c.page is not None:  # Chroma metadata cannot hold None: no key means no page
+        meta["page"] = c.page
+        meta["page_end"] = c.page_end if c.page_end is not None else c.page
     return meta
 
 
@@ -100,8 +104,13 @@ class Syncer:
         self.max_file_bytes = max_file_bytes
         self.config_key = f"{PARSER_VERSION}:{chunker.key}:{embedder.name}"
 
-    def fingerprint(self, data: bytes) -> str:
-        return hashlib.sha256(data + b"\x00" + self.config_key.encode()).hexdigest()
+    def fingerprint(self, data: bytes, source: str = "") -> str:
+        """The bytes and the configuration that made the chunks; a PDF's also names the PDF reader's version,
+        so changing that re-parses PDFs only (other formats keep their fingerprints)."""
+        key = self.config_key
+        if source.lower().endswith(".pdf"):
+            key += f":pdf{PDF_PARSER_VERSION}"
+        return hashlib.sha256(data + b"\x00" + key.encode()).hexdigest()
 
     # --- recovery ---------------------------------------------------------------------------
 
@@ -174,7 +183,7 @@ class Syncer:
                 report.skipped.append((str(path), str(exc)))
                 seen.add(key)  # keep what we have of it
                 continue
-            fp = self.fingerprint(data)
+            fp = self.fingerprint(data, source)
             seen.add(key)
             old = stored.get(key)
             if old is not None and old.fingerprint == fp:
@@ -193,7 +202,7 @@ class Syncer:
             except ArticleError as exc:
                 report.skipped.append((str(path), str(exc)))
                 continue
-            fp = self.fingerprint(data)  # of the bytes parsed, even if the file changed since the scan
+            fp = self.fingerprint(data, path.name)  # of the bytes parsed, even if the file changed since the scan
             try:
                 article = parse_article(data, source=path.relative_to(root).as_posix(), root=str(root))
             except ArticleError as exc:
@@ -275,7 +284,8 @@ class Syncer:
             for p in batch:
                 a = p.article
                 stale += self.manifest.put_article(
-                    db, a.root, a.source, p.fingerprint, a.title, a.url, [s.heading for s in a.sections], p.chunks
+                    db, a.root, a.source, p.fingerprint, a.title, a.url, [s.heading for s in a.sections], p.chunks,
+                    a.format, a.pages,
                 )
             self.manifest.journal_add(db, stale, "delete")
             self.manifest.journal_clear(db, fresh_ids)

@@ -11,6 +11,17 @@ class Section:
     """Section heading; empty for the untitled introduction."""
     text: str
     """Section body: paragraphs separated by blank lines, list items one per line."""
+    page_starts: tuple[tuple[int, int], ...] = ()
+    """PDF only: (character offset in `text`, page number) where each page starts; empty for other formats."""
+
+    def page_at(self, offset: int) -> int | None:
+        """The page of the character at `offset` (None when the section has no pages)."""
+        page = None
+        for start, number in self.page_starts:
+            if start > offset:
+                break
+            page = number
+        return page
 
 
 @dataclass(frozen=True)
@@ -23,6 +34,10 @@ class Article:
     sections: tuple[Section, ...]
     url: str | None = None
     content_hash: str = ""
+    format: str = ""
+    """The file format: "pdf", "txt", "md", "html" (from the file name)."""
+    pages: int | None = None
+    """Pages of a PDF; None for other formats."""
 
     @property
     def text(self) -> str:
@@ -45,6 +60,10 @@ class Chunk:
     """What is embedded: title and section heading, then the body."""
     url: str | None = None
     id: str = ""
+    page: int | None = None
+    """PDF only: the page the chunk starts on (None for other formats and for stores built before pages)."""
+    page_end: int | None = None
+    """PDF only: the page the chunk ends on."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,9 @@ class Hit:
     """Cosine similarity of the question to the chunk, if dense search found it."""
     keyword_score: float | None = None
     """BM25 score, if keyword search found it."""
+    page: int | None = None
+    """PDF only: the page the passage starts on."""
+    page_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +98,22 @@ class Citation:
     score: float = 0.0
     root: str = ""
     position: int = 0
+    page: int | None = None
+    page_end: int | None = None
+
+    @property
+    def pages(self) -> str:
+        """ "p. 3", "pp. 3–4", or "" when the source has no pages."""
+        return page_label(self.page, self.page_end)
+
+
+def page_label(page: int | None, page_end: int | None = None) -> str:
+    """ "p. 3", or "pp. 3–4" for a span of pages; "" without a page."""
+    if page is None:
+        return ""
+    if page_end is not None and page_end != page:
+        return f"pp. {page}–{page_end}"
+    return f"p. {page}"
 
 
 @dataclass
@@ -100,7 +138,8 @@ class Answer:
             for c in self.citations:
                 where = f"{c.title} › {c.section}" if c.section else c.title
                 link = f" <{c.url}>" if c.url else ""
-                lines.append(f"  [{c.n}] {where} ({c.source}){link}")
+                pages = f", {c.pages}" if c.pages else ""
+                lines.append(f"  [{c.n}] {where} ({c.source}{pages}){link}")
         return "\n".join(lines).rstrip() + "\n"
 
 
@@ -138,6 +177,10 @@ class ArticleInfo:
     chunks: int
     ingested_at: str
     """ISO 8601 UTC timestamp."""
+    format: str = ""
+    """The file format ("pdf", "txt", "md", "html", ...)."""
+    pages: int | None = None
+    """Pages of a PDF; None for other formats."""
 
 
 @dataclass

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .types import Answer, Article, ArticleInfo, Citation, Hit
+from .types import Answer, Article, ArticleInfo, Citation, Hit, page_label
 
 ARTICLE_PARAM = "article"
 """Query parameter of a source link: `?article=<key>&p=<chunk position>`."""
@@ -85,11 +85,28 @@ class Source:
     snippets: list[str] = field(default_factory=list)
     """Snippet Markdown (escaped, cited sentences in <mark>)."""
     plain_snippets: list[str] = field(default_factory=list)
+    page: int | None = None
+    """PDF only: first page of the cited passages."""
+    page_end: int | None = None
+    """PDF only: last page of the cited passages."""
+
+    @property
+    def pages(self) -> str:
+        """ "p. 3", "pp. 3–4" or "" (not a PDF)."""
+        return page_label(self.page, self.page_end)
+
+    def add_pages(self, page: int | None, page_end: int | None) -> None:
+        if page is None:
+            return
+        end = page_end if page_end is not None else page
+        self.page = page if self.page is None else min(self.page, page)
+        self.page_end = end if self.page_end is None else max(self.page_end, end)
 
     def as_dict(self) -> dict:
         return {
             "n": self.n, "title": self.title, "section": self.section, "source": self.source, "url": self.url,
             "relevance": round(self.relevance, 4), "snippets": self.plain_snippets,
+            "page": self.page, "page_end": self.page_end,
         }
 
 
@@ -134,6 +151,7 @@ def merge_sources(answer: Answer) -> tuple[str, list[Source]]:
         src.relevance = max(src.relevance, relevance)
         if c.position not in src.positions:
             src.positions.append(c.position)
+        src.add_pages(c.page, c.page_end)
         mapping[c.n] = src.n
     text = _MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", answer.text)
     text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)  # "[1] [1]" after a merge -> "[1]"
@@ -241,7 +259,7 @@ def sources_markdown(sources: Sequence[Source], *, covered: bool = True, links: 
             href = article_href(s.root, s.source, s.positions[0] if s.positions else None)
             title = f'<a href="{escape_attr(href)}" class="source-open" title="Read the whole article">{title}</a>'
         where = f"{title} › {escape_text(s.section)}" if s.section else title
-        meta = [f"`{escape_text(s.source)}`", f"relevance {s.relevance:.2f}"]
+        meta = [f"`{escape_text(s.source)}`", *([s.pages] if s.pages else []), f"relevance {s.relevance:.2f}"]
         url = safe_url(s.url)
         if url:
             meta.append(f'<a href="{escape_attr(url)}" target="_blank" rel="noopener noreferrer">original page ↗</a>')
@@ -260,10 +278,17 @@ def streaming_markdown(text: str) -> str:
 # --- the whole article ------------------------------------------------------------------------
 
 
-def article_html(article: Article, *, section: str | None = None, passage: str | None = None) -> str:
-    """The article as escaped HTML; the passage (a chunk of `section`) is marked with id="cited"."""
+def article_html(
+    article: Article, *, section: str | None = None, passage: str | None = None, pages: str = "",
+) -> str:
+    """The article as escaped HTML; the passage (a chunk of `section`) is marked with id="cited".
+    `pages` ("p. 3", "pp. 3–4") says where in the PDF the passage is."""
     head = [f"<h2>{escape_text(article.title)}</h2>"]
     meta = [f"<code>{escape_text(article.source)}</code>"]
+    if article.pages:
+        meta.append(f"PDF, {article.pages} page{'s' if article.pages != 1 else ''}")
+    if pages and passage:
+        meta.append(f'<span class="cited-pages">cited passage: {escape_text(pages)}</span>')
     url = safe_url(article.url)
     if url:
         meta.append(f'<a href="{escape_attr(url)}" target="_blank" rel="noopener noreferrer">original page ↗</a>')
@@ -311,8 +336,9 @@ def passage_rows(hits: Sequence[Hit], preview: int = 220) -> list[list]:
     for i, h in enumerate(hits, 1):
         where = f"{h.title} › {h.section}" if h.section else h.title
         text = _one_line(h.text)
+        source = f"{h.source}, {page_label(h.page, h.page_end)}" if h.page is not None else h.source
         rows.append([
-            i, where, h.source, _round(h.dense_score), _round(h.keyword_score, 2), _round(h.score, 4),
+            i, where, source, _round(h.dense_score), _round(h.keyword_score, 2), _round(h.score, 4),
             text if len(text) <= preview else text[:preview].rsplit(" ", 1)[0] + " …",
         ])
     return rows
@@ -332,7 +358,8 @@ def article_rows(infos: Sequence[ArticleInfo], query: str = "") -> list[list]:
 
 def citation_dicts(citations: Sequence[Citation]) -> list[dict]:
     return [
-        {"n": c.n, "title": c.title, "section": c.section, "source": c.source, "url": c.url, "snippet": c.snippet}
+        {"n": c.n, "title": c.title, "section": c.section, "source": c.source, "url": c.url, "snippet": c.snippet,
+         "page": c.page, "page_end": c.page_end}
         for c in citations
     ]
 

@@ -34,7 +34,7 @@ from .feedback import record_feedback
 from .mcp_auth import mcp_auth_middleware
 from .mcp_tools import ArticleTools
 from .safety import urgent_notice
-from .types import Answer
+from .types import Answer, page_label
 from .ui_render import (
     ARTICLE_COLUMNS,
     ARTICLE_PARAM,
@@ -317,7 +317,8 @@ class ChatApp:
         except AssistantError as exc:
             return f'<p class="reader-note">Cannot open {escape_text(info.source)}: {escape_text(str(exc))}</p>'
         chunk = next((c for c in self.assistant.chunks(info.root, info.source) if c.position == position), None)
-        return article_html(article, section=chunk.section if chunk else None, passage=chunk.text if chunk else None)
+        return article_html(article, section=chunk.section if chunk else None, passage=chunk.text if chunk else None,
+                            pages=page_label(chunk.page, chunk.page_end) if chunk else "")
 
     def on_source_click(self, evt: gr.EventData):
         href = getattr(evt, "href", "") if evt is not None else ""
@@ -368,7 +369,7 @@ class ChatApp:
 
     def upload(self, files: list | None, query: str, progress: gr.Progress = gr.Progress()):  # noqa: B008 - Gradio's idiom
         if not files:
-            return "Choose one or more .txt, .md or .html files first.", *self.refresh(query), gr.skip()
+            return "Choose one or more .txt, .md, .html or .pdf files first.", *self.refresh(query), gr.skip()
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in files]
         progress(0.0, desc="Saving files")
         try:
@@ -475,7 +476,7 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
                 with gr.Row(equal_height=False):
                     with gr.Column():
                         files = gr.File(
-                            label=f"Upload .txt, .md or .html articles (up to {app.settings.max_upload_mb:g} MB each)",
+                            label=f"Upload .txt, .md, .html or .pdf articles (up to {app.settings.max_upload_mb:g} MB each)",
                             file_count="multiple", type="filepath", height=140, elem_id="upload-files",
                         )
                         upload_btn = gr.Button("Add to corpus", variant="primary", elem_id="upload-button")

@@ -106,7 +106,7 @@ def test_unreadable_files_raise_with_a_reason(data, reason):
 
 def test_unsupported_extension():
     with pytest.raises(ArticleError, match="unsupported"):
-        parse_article(b"hello there friend", "x.pdf")
+        parse_article(b"hello there friend", "x.xyz")
 
 
 def test_utf16_and_crlf_are_read():

@@ -157,7 +157,9 @@ def test_markdown_with_any_front_matter_keeps_its_body(front, closed, heading, c
         ("unclosed-front-matter.md", b"---\ntitle: [unclosed\nurl: {\n\nBody text after broken front matter.", None),
         ("front-matter-list.md", b"---\n- a\n- b\n---\n# T\n\nBody under a list front matter.", None),
         ("only-nav.txt", b"<<: Previous article\n>>: Next article\n", "no article text"),
-        ("weird.pdf", b"%PDF-1.4 ...", "unsupported file type"),
+        ("weird.pdf", b"%PDF-1.4 ...", "truncated pdf"),
+        ("fake.pdf", b"hello, not a pdf at all %%EOF", "no pdf header"),
+        ("garbage.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n", "damaged pdf"),
     ],
 )
 def test_nasty_files(name, data, outcome, chunker):

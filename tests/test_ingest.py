@@ -141,7 +141,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_ingested(tmp_path, make
     reasons = {Path(p).name: r for p, r in report.skipped}
     assert "binary" in reasons["photo.txt"]
     assert "empty" in reasons["empty.md"]
-    assert "unsupported" in reasons["report.pdf"]
+    assert "truncated" in reasons["report.pdf"]  # a PDF header and nothing after it
 
 
 def test_missing_folder_is_a_clear_error_and_changes_nothing(tmp_path, make_bot):

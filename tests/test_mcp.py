@@ -95,7 +95,9 @@ def test_search_articles_returns_ranked_passages(session_results):
     passages = json.loads(result.content[0].text)
     assert len(passages) == 3
     assert passages[0]["source"] == "leg-cramps-at-night.txt" and passages[0]["rank"] == 1
-    assert set(passages[0]) == {"rank", "title", "section", "source", "url", "score", "similarity", "passage"}
+    assert set(passages[0]) == {"rank", "title", "section", "source", "url", "page", "page_end", "score", "similarity",
+                                "passage"}
+    assert passages[0]["page"] is None  # a .txt article has no pages
     assert [p["score"] for p in passages] == sorted((p["score"] for p in passages), reverse=True)
 
 
