@@ -13,10 +13,10 @@ from pathlib import Path
 import charset_normalizer
 import frontmatter
 import yaml
-from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 
 from .errors import ArticleError
+from .html_reader import parse_html
 from .types import Article, Section
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -72,7 +72,7 @@ def parse_article(data: bytes, source: str, root: str = "") -> Article:
         if ext in (".md", ".markdown"):
             title, url, sections = _parse_markdown(text)
         elif ext in (".html", ".htm"):
-            title, url, sections = _parse_html(text)
+            title, url, sections = parse_html(text)
         else:
             title, url, sections = _parse_text(text)
     except RecursionError as exc:
@@ -291,62 +291,6 @@ def _meta_str(value: object) -> str:
 def _clean_block(text: str) -> str:
     text = re.sub(r"\n{3,}", "\n\n", text)
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
-
-
-# --- HTML --------------------------------------------------------------------------------
-
-_DROP_TAGS = ("script", "style", "nav", "footer", "aside", "noscript", "form", "iframe", "template", "svg", "button")
-_BLOCK_TAGS = ("p", "li", "pre", "blockquote", "dt", "dd", "td", "th", "figcaption")
-
-
-def _parse_html(text: str) -> tuple[str, str | None, list[Section]]:
-    soup = BeautifulSoup(text, "lxml")
-    for tag in soup.find_all(_DROP_TAGS):  # first, so no script or menu text reaches the title either
-        tag.decompose()
-    title = ""
-    if (h1 := soup.find("h1")) is not None:
-        title = h1.get_text(" ", strip=True)
-    if not title and soup.title is not None:
-        title = soup.title.get_text(" ", strip=True)
-    url = None
-    canonical = soup.find("link", rel="canonical")
-    if canonical is not None and str(canonical.get("href", "")).startswith(("http://", "https://")):
-        url = str(canonical["href"])
-    for header in soup.find_all("header"):
-        if header.find(["h1", "h2", "h3"]) is None:
-            header.decompose()
-    if soup.head is not None:
-        soup.head.decompose()  # a page with a title and no body has no article text
-    body = soup.body or soup
-
-    sections: list[Section] = []
-    heading, parts = "", []
-    h2 = ""
-    for el in body.find_all(["h1", "h2", "h3", "h4", *_BLOCK_TAGS]):
-        if el.find_parent(_BLOCK_TAGS) is not None:
-            continue  # text already taken with its enclosing block
-        content = el.get_text(" ", strip=True)
-        if not content:
-            continue
-        if el.name in ("h1", "h2", "h3", "h4"):
-            if parts:
-                sections.append(Section(heading, "\n".join(parts)))
-                parts = []
-            if el.name == "h1":
-                heading, h2 = ("" if _title_key(content) == _title_key(title) else content), ""
-            elif el.name == "h2":
-                heading = h2 = content
-            else:
-                heading = f"{h2} › {content}" if h2 else content
-            continue
-        parts.append(f"- {content}" if el.name == "li" else content)
-    if parts:
-        sections.append(Section(heading, "\n".join(parts)))
-    if not sections:
-        loose = body.get_text("\n", strip=True)
-        if loose:
-            sections.append(Section("", loose))
-    return title, url, sections
 
 
 # --- helpers -----------------------------------------------------------------------------
