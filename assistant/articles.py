@@ -21,7 +21,7 @@ from .types import Article, Section
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm")
 MAX_FILE_BYTES = 50 * 1024 * 1024
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 _NAV_LINE = re.compile(r"^\s*(<<|>>)\s*:")
 _SOURCE_LINE = re.compile(r"^\s*Source:\s*(\S+)\s*$", re.IGNORECASE)
