@@ -1,4 +1,4 @@
-"""Read article files (.txt, .md, .html) and clean them into an `Article`: title, sections, url.
+"""Read article files (.txt, .md, .html, saved pages, .docx) and clean them into an `Article`: title, sections, url.
 
 Pure functions: no store, no model. Every failure is an `ArticleError` whose message is the
 reason shown to the user; nothing else escapes `read_article`.
@@ -15,11 +15,14 @@ import frontmatter
 import yaml
 from markdown_it import MarkdownIt
 
+from .docx_reader import OLD_WORD, parse_docx
 from .errors import ArticleError
-from .html_reader import parse_html
+from .html_reader import html_from_mhtml, parse_html
 from .types import Article, Section
 
-SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm")
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".mhtml", ".mht", ".docx")
+SKIPPED_EXTENSIONS = {".doc": OLD_WORD}
+"""Formats recognised but not read: the scan lists them as skipped with this reason (not as unsupported)."""
 MAX_FILE_BYTES = 50 * 1024 * 1024
 PARSER_VERSION = "2"
 
@@ -59,22 +62,28 @@ def read_article(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> Art
     """Parse one file into an Article. Raises ArticleError with the reason on any problem."""
     data = read_file(path, root, max_bytes)
     source = path.relative_to(root).as_posix()
-    return parse_article(data, source=source, root=str(root))
+    return parse_article(data, source=source, root=str(root), max_bytes=max_bytes)
 
 
-def parse_article(data: bytes, source: str, root: str = "") -> Article:
-    """Parse the bytes of an article named `source` (its extension picks the format)."""
+def parse_article(data: bytes, source: str, root: str = "", max_bytes: int = MAX_FILE_BYTES) -> Article:
+    """Parse the bytes of an article named `source` (its extension picks the format). `max_bytes` is
+    the file size limit; a .docx may not unpack to more than a few times that."""
     ext = Path(source).suffix.lower()
+    if ext in SKIPPED_EXTENSIONS:
+        raise ArticleError(SKIPPED_EXTENSIONS[ext])
     if ext not in SUPPORTED_EXTENSIONS:
         raise ArticleError(f"unsupported file type {ext or '(none)'!r}")
-    text = decode(data)
     try:
-        if ext in (".md", ".markdown"):
-            title, url, sections = _parse_markdown(text)
+        if ext == ".docx":  # a zip: its bytes are never decoded as text
+            title, url, sections = parse_docx(data, max_bytes)
+        elif ext in (".mhtml", ".mht"):
+            title, url, sections = parse_html(html_from_mhtml(data))
+        elif ext in (".md", ".markdown"):
+            title, url, sections = _parse_markdown(decode(data))
         elif ext in (".html", ".htm"):
-            title, url, sections = parse_html(text)
+            title, url, sections = parse_html(decode(data))
         else:
-            title, url, sections = _parse_text(text)
+            title, url, sections = _parse_text(decode(data))
     except RecursionError as exc:
         raise ArticleError("document is nested too deeply to parse") from exc
     sections = tuple(s for s in sections if s.text.strip())

@@ -20,6 +20,7 @@ import re
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from .errors import ArticleError
 from .types import Section
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,28 @@ def parse_html(text: str, main_content: bool = True) -> tuple[str, str | None, l
     if keep is not None and not sections:  # nothing of what trafilatura kept matched a block
         sections = _sections(body, title, None)
     return title, url, sections
+
+
+def html_from_mhtml(data: bytes) -> str:
+    """The page of a .mhtml/.mht file (a page saved as one file: MIME multipart, usually quoted-printable):
+    its first text/html part, decoded. Raises ArticleError when there is none."""
+    import email
+    import email.policy
+
+    if not data.strip():
+        raise ArticleError("file is empty")
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        for part in message.walk():
+            if part.get_content_type() == "text/html":
+                html = part.get_content()
+                if isinstance(html, bytes):
+                    html = html.decode("utf-8", errors="replace")
+                if html.strip():
+                    return html
+    except (LookupError, ValueError, TypeError, AttributeError) as exc:  # an unknown charset, a broken part
+        raise ArticleError(f"damaged saved page (.mhtml): {exc}") from exc
+    raise ArticleError("saved page (.mhtml) has no HTML part")
 
 
 def _drop_chrome(body: Tag) -> None:
