@@ -3,10 +3,19 @@ assistant/page_eval.py for how the fixtures mark body and boilerplate)."""
 
 from __future__ import annotations
 
+import quopri
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from pathlib import Path
+
 import pytest
 
 from assistant import page_eval
 from assistant.articles import parse_article
+from assistant.errors import ArticleError
+from assistant.sync import scan
+
+from .conftest import FakeEmbedder
 
 PAGES = page_eval.fixtures()
 
@@ -68,3 +77,76 @@ def test_a_data_table_is_read_row_by_row():
 def test_a_short_page_trafilatura_finds_nothing_in_is_still_read():
     a = parse_article(b"<html><body><p>Short note kwshort.</p></body></html>", "n.html")
     assert "kwshort" in a.text
+
+
+# --- pages saved "complete" and as one file ------------------------------------------------------
+
+
+def _save_complete(folder: Path, name: str, html: str) -> None:
+    """What a browser's "Web page, complete" writes: NAME.html and NAME_files/ with its parts."""
+    (folder / f"{name}.html").write_text(html)
+    parts = folder / f"{name}_files"
+    (parts / "frames").mkdir(parents=True)
+    (parts / "analytics.js").write_text("var kwscript = 1;")
+    (parts / "site.css").write_text("body{color:#222}")
+    (parts / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (parts / "frames" / "ad-frame.html").write_text("<html><body><p>Buy kwadframe pills today.</p></body></html>")
+
+
+def test_a_page_saved_complete_is_one_article_and_its_files_folder_is_ignored(tmp_path: Path):
+    page = next(p for p in PAGES if p.name == "05-comment-thread")
+    _save_complete(tmp_path, "heel-pain", page.html)
+    (tmp_path / "notes_files").mkdir()  # a folder named like one, with no page beside it, is scanned
+    (tmp_path / "notes_files" / "real.md").write_text("# Real\n\nA real article kwreal.\n")
+    files, skipped = scan(tmp_path)
+    assert sorted(f.relative_to(tmp_path).as_posix() for f in files) == ["heel-pain.html", "notes_files/real.md"]
+    assert skipped == []  # the scripts, styles, images and frames are not listed as skipped
+
+
+def _mhtml(html: str, charset: str = "utf-8") -> bytes:
+    """A page saved as one file, as a browser writes it: multipart/related, the page quoted-printable."""
+    msg = MIMEMultipart("related", type="text/html")
+    msg["Subject"] = "Saved page"
+    msg["Snapshot-Content-Location"] = "https://runwell.example/blog/plantar-fasciitis"
+    part = MIMEText(html, "html", charset)
+    del part["Content-Transfer-Encoding"]
+    part.set_payload(quopri.encodestring(html.encode(charset)).decode("ascii"))
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part["Content-Location"] = "https://runwell.example/blog/plantar-fasciitis"
+    msg.attach(part)
+    css = MIMEText("body{color:#222}", "css")
+    css["Content-Location"] = "https://runwell.example/site.css"
+    msg.attach(css)
+    return msg.as_bytes()
+
+
+def test_mhtml_reads_its_html_part_like_the_html_page():
+    page = next(p for p in PAGES if p.name == "05-comment-thread")
+    html = page.html.replace("Heel pain", "Heel pain – café")  # non-ASCII through quoted-printable
+    data = _mhtml(html)
+    assert b"=E2=80=93" in data  # really quoted-printable
+    saved = parse_article(data, "heel-pain.mhtml")
+    direct = parse_article(html.encode(), "heel-pain.html")
+    assert (saved.title, saved.url, saved.sections) == (direct.title, direct.url, direct.sections)
+    assert saved.title == "Heel pain – café from plantar fasciitis"
+    assert "night splints" not in saved.text  # the comments are dropped here too
+
+
+def test_mhtml_without_an_html_part_is_skipped_with_a_reason():
+    msg = MIMEMultipart("related")
+    msg.attach(MIMEText("just text", "plain"))
+    with pytest.raises(ArticleError, match="no HTML part"):
+        parse_article(msg.as_bytes(), "x.mht")
+
+
+def test_ingest_of_a_saved_complete_page_skips_nothing(tmp_path: Path, make_bot):
+    page = next(p for p in PAGES if p.name == "05-comment-thread")
+    tmp_path = tmp_path / "pages"  # the store is made beside it
+    tmp_path.mkdir()
+    _save_complete(tmp_path, "heel-pain", page.html)
+    (tmp_path / "heel-pain.mhtml").write_bytes(_mhtml(page.html.replace("Heel pain", "Saved heel pain")))
+    bot = make_bot(emb=FakeEmbedder())
+    report = bot.ingest([tmp_path])
+    assert (report.added, report.skipped) == (2, [])
+    assert sorted(a.source for a in bot.articles()) == ["heel-pain.html", "heel-pain.mhtml"]
+    assert not any("kwscript" in c.text or "kwadframe" in c.text for c in bot.chunks())
