@@ -150,3 +150,12 @@ def test_ingest_of_a_saved_complete_page_skips_nothing(tmp_path: Path, make_bot)
     assert (report.added, report.skipped) == (2, [])
     assert sorted(a.source for a in bot.articles()) == ["heel-pain.html", "heel-pain.mhtml"]
     assert not any("kwscript" in c.text or "kwadframe" in c.text for c in bot.chunks())
+
+
+def test_a_page_over_the_main_content_bound_is_read_with_the_rules_alone(monkeypatch):
+    import assistant.html_reader as html_reader
+
+    page = next(p for p in PAGES if p.name == "02-div-soup")
+    monkeypatch.setattr(html_reader, "MAIN_CONTENT_MAX_CHARS", len(page.html) - 1)
+    article = parse_article(page.html.encode(), "page.html")
+    assert "Ingrown toenails" == article.title and "salty water" in article.text  # chrome kept, nothing lost
