@@ -164,3 +164,24 @@ def test_a_page_over_the_main_content_bound_is_read_with_the_rules_alone(monkeyp
     assert (
         article.title == "Ingrown toenails" and "registered in England" in article.text
     )  # no trafilatura: chrome kept
+
+
+def test_a_store_from_the_previous_parser_version_is_reparsed_but_unchanged_text_is_not_embedded_again(
+    tmp_path: Path, corpus_copy: Path, monkeypatch
+):
+    """PARSER_VERSION 2 re-parses every file of a store built before; the shipped corpus (its HTML
+    parses exactly as before) gets no new vectors."""
+    import assistant.sync as sync
+    from assistant import Assistant, Settings
+
+    settings = Settings.from_env(store=tmp_path / "store")
+    with monkeypatch.context() as m:
+        m.setattr(sync, "PARSER_VERSION", "1")
+        with Assistant.open(settings=settings, embedder=FakeEmbedder()) as bot:
+            first = bot.ingest([corpus_copy])
+    with Assistant.open(settings=settings, embedder=FakeEmbedder()) as bot:
+        report = bot.ingest([corpus_copy])
+        again = bot.ingest([corpus_copy])
+    assert first.added == len(list(corpus_copy.iterdir())) and first.chunks > 0
+    assert (report.updated, report.added, report.chunks) == (first.added, 0, 0)
+    assert (again.unchanged, again.updated) == (first.added, 0)
