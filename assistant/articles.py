@@ -77,7 +77,8 @@ def parse_article(data: bytes, source: str, root: str = "", max_bytes: int = MAX
         if ext == ".docx":  # a zip: its bytes are never decoded as text
             title, url, sections = parse_docx(data, max_bytes)
         elif ext in (".mhtml", ".mht"):
-            title, url, sections = parse_html(html_from_mhtml(data))
+            html, charset = html_from_mhtml(data)
+            title, url, sections = parse_html(_decode_as(html, charset))
         elif ext in (".md", ".markdown"):
             title, url, sections = _parse_markdown(decode(data))
         elif ext in (".html", ".htm"):
@@ -98,6 +99,16 @@ def parse_article(data: bytes, source: str, root: str = "", max_bytes: int = MAX
         url=url,
         content_hash=hashlib.sha256(data).hexdigest(),
     )
+
+
+def _decode_as(data: bytes, charset: str | None) -> str:
+    """`data` in the charset a MIME part declares, else as any text file."""
+    if charset:
+        try:
+            return decode(data.decode(charset).encode("utf-8"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode(data)
 
 
 def decode(data: bytes) -> str:

@@ -73,24 +73,23 @@ def parse_html(text: str, main_content: bool = True) -> tuple[str, str | None, l
     return title, url, sections
 
 
-def html_from_mhtml(data: bytes) -> str:
+def html_from_mhtml(data: bytes) -> tuple[bytes, str | None]:
     """The page of a .mhtml/.mht file (a page saved as one file: MIME multipart, usually quoted-printable):
-    its first text/html part, decoded. Raises ArticleError when there is none."""
+    the bytes of its first text/html part and the charset it declares (Chromium declares none: the
+    page's own <meta charset> holds). Raises ArticleError when there is none."""
     import email
     import email.policy
 
     if not data.strip():
         raise ArticleError("file is empty")
     try:
-        message = email.message_from_bytes(data, policy=email.policy.default)
+        message = email.message_from_bytes(data, policy=email.policy.compat32)
         for part in message.walk():
             if part.get_content_type() == "text/html":
-                html = part.get_content()
-                if isinstance(html, bytes):
-                    html = html.decode("utf-8", errors="replace")
-                if html.strip():
-                    return html
-    except (LookupError, ValueError, TypeError, AttributeError) as exc:  # an unknown charset, a broken part
+                html = part.get_payload(decode=True)  # quoted-printable or base64 undone
+                if isinstance(html, bytes) and html.strip():
+                    return html, part.get_content_charset()
+    except (LookupError, ValueError, TypeError, AttributeError) as exc:  # a broken part
         raise ArticleError(f"damaged saved page (.mhtml): {exc}") from exc
     raise ArticleError("saved page (.mhtml) has no HTML part")
 

@@ -185,3 +185,32 @@ def test_a_store_from_the_previous_parser_version_is_reparsed_but_unchanged_text
     assert first.added == len(list(corpus_copy.iterdir())) and first.chunks > 0
     assert (report.updated, report.added, report.chunks) == (first.added, 0, 0)
     assert (again.unchanged, again.updated) == (first.added, 0)
+
+
+@pytest.mark.slow
+def test_a_page_saved_by_chromium_as_mhtml_reads_like_the_page(tmp_path: Path):
+    """A real .mhtml: Chromium's own "save as single file" (CDP Page.captureSnapshot), non-ASCII title."""
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.fail("needs Debian's Chromium at /usr/bin/chromium: run `apt-get install -y chromium`")
+    page = next(p for p in PAGES if p.name == "04-breadcrumbs-share")
+    html = page.html.replace("Cold sores</h1>", "Cold sores – herpès labial</h1>")
+    src = tmp_path / "cold-sores.html"
+    src.write_text(html)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page()
+            tab.goto(src.as_uri())
+            data = tab.context.new_cdp_session(tab).send("Page.captureSnapshot", {"format": "mhtml"})["data"]
+        finally:
+            browser.close()
+    assert "quoted-printable" in data and "Saved by Blink" in data
+    saved = parse_article(data.encode(), "cold-sores.mhtml")
+    direct = parse_article(html.encode(), "cold-sores.html")
+    assert saved.title == "Cold sores – herpès labial"
+    assert (saved.url, saved.sections) == (direct.url, direct.sections)
+    assert "Share on Facebook" not in saved.text
