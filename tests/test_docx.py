@@ -112,10 +112,13 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked():
     with zipfile.ZipFile(io.BytesIO(make_docx()), "r") as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for item in src.infolist():
             z.writestr(item, src.read(item))
-        z.writestr("word/media/padding.bin", b"\x00" * (5 * 2**20))  # 5 MB of zeros: a few kB zipped
+        z.writestr("word/media/padding.bin", b"\x00" * (20 * 2**20))  # 20 MB of zeros: 20 kB zipped
     data = buf.getvalue()
     assert len(data) < 200_000
-    with pytest.raises(ArticleError, match=r"Word file unpacks to [56] MB, more than 4× the 1 MB file size limit"):
+    with pytest.raises(
+        ArticleError,
+        match=r"Word file unpacks to 21 MB, more than 2× the 1 MB file size limit \(ASSISTANT_MAX_FILE_MB\) \+ 8 MB",
+    ):
         parse_article(data, "bomb.docx", max_bytes=2**20)
     assert parse_article(data, "bomb.docx").title == "Chilblains in winter"  # within the default limit
 
@@ -208,3 +211,14 @@ def test_upload_accepts_a_docx_and_refuses_a_doc_with_its_reason(tmp_path: Path)
     assert (corpus / "Chilblains-guide.docx").read_bytes()[:2] == b"PK"  # saved as bytes, untouched
     assert status["draft.doc"] == ("refused", OLD_WORD)
     assert status["broken.docx"][0] == "refused" and "damaged Word file" in status["broken.docx"][1]
+
+
+def test_a_docx_holding_more_text_than_the_file_size_limit_is_refused():
+    d = docx.Document()
+    for i in range(200):
+        d.add_paragraph(f"Paragraph {i}: " + "water and rest help most people recover. " * 24)
+    buf = io.BytesIO()
+    d.save(buf)
+    with pytest.raises(ArticleError, match=r"Word file holds 0 MB of text, more than the 0.143051 MB file size limit"):
+        parse_article(buf.getvalue(), "long.docx", max_bytes=150_000)
+    assert len(parse_article(buf.getvalue(), "long.docx", max_bytes=300_000).text) > 150_000
