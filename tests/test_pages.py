@@ -214,3 +214,11 @@ def test_a_page_saved_by_chromium_as_mhtml_reads_like_the_page(tmp_path: Path):
     assert saved.title == "Cold sores – herpès labial"
     assert (saved.url, saved.sections) == (direct.url, direct.sections)
     assert "Share on Facebook" not in saved.text
+
+
+def test_upload_accepts_a_saved_page_as_mhtml(tmp_path: Path):
+    from assistant.uploads import save_uploads
+
+    page = next(p for p in PAGES if p.name == "05-comment-thread")
+    (result,) = save_uploads([("Heel pain.mhtml", _mhtml(page.html))], tmp_path, max_bytes=1_000_000)
+    assert (result.status, result.saved_as) == ("added", "Heel-pain.mhtml")
