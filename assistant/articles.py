@@ -1,4 +1,5 @@
-"""Read article files (.txt, .md, .html, saved pages, .docx) and clean them into an `Article`: title, sections, url.
+"""Read article files (.txt, .md, .html, .mhtml, .docx) and clean them into an `Article`: title,
+sections, url. Saved web pages and Word documents have their own readers (html_reader, docx_reader).
 
 Pure functions: no store, no model. Every failure is an `ArticleError` whose message is the
 reason shown to the user; nothing else escapes `read_article`.
@@ -67,7 +68,7 @@ def read_article(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> Art
 
 def parse_article(data: bytes, source: str, root: str = "", max_bytes: int = MAX_FILE_BYTES) -> Article:
     """Parse the bytes of an article named `source` (its extension picks the format). `max_bytes` is
-    the file size limit; a .docx may not unpack to more than a few times that."""
+    the file size limit (a .docx may unpack to 2x that + 8 MB and hold no more text than that)."""
     ext = Path(source).suffix.lower()
     if ext in SKIPPED_EXTENSIONS:
         raise ArticleError(SKIPPED_EXTENSIONS[ext])
