@@ -39,12 +39,13 @@ _CHROME = re.compile(
     re.I,
 )
 """class or id words of page chrome (after readability's list of unlikely candidates)."""
-_SITE_SUFFIX = re.compile(r"\s+[|\-–—·:]\s+[^|\-–—·:]{2,60}$")
+_SITE_SUFFIX = re.compile(r"\s+[|\-–—·]\s+[^|\-–—·]{2,60}$")
+"""A trailing " | Site name" (not ": subtitle")."""
 _SPACE = re.compile(r"\s+")
 
 
 def parse_html(text: str, main_content: bool = True) -> tuple[str, str | None, list[Section]]:
-    """(title, url, sections) of an HTML page. `main_content=False` reads every block (the rules alone)."""
+    """(title, url, sections) of an HTML page. `main_content=False`: the rules alone, without trafilatura."""
     soup = BeautifulSoup(text, "lxml")
     for tag in soup.find_all(_DROP_TAGS):  # first, so no script or menu text reaches the title either
         tag.decompose()
@@ -96,7 +97,7 @@ def html_from_mhtml(data: bytes) -> tuple[bytes, str | None]:
 
 def _drop_chrome(body: Tag) -> None:
     """Remove elements whose class or id names them as chrome (a share bar, a cookie notice, "related
-    articles", a comment thread), unless they hold the <h1> or most of the page's text."""
+    articles", a comment thread), unless they hold the <h1> or half of the page's text."""
     total = len(body.get_text(" ", strip=True)) or 1
     for el in body.find_all(True):
         if el.parent is None or el.name in ("body", "html", "main", "article"):

@@ -222,3 +222,16 @@ def test_upload_accepts_a_saved_page_as_mhtml(tmp_path: Path):
     page = next(p for p in PAGES if p.name == "05-comment-thread")
     (result,) = save_uploads([("Heel pain.mhtml", _mhtml(page.html))], tmp_path, max_bytes=1_000_000)
     assert (result.status, result.saved_as) == ("added", "Heel-pain.mhtml")
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Gout | Site", "Gout"),
+        ("Heat rash - Valley Family Practice", "Heat rash"),
+        ("Migraine: symptoms and triggers", "Migraine: symptoms and triggers"),
+    ],
+)
+def test_a_page_without_h1_takes_its_title_without_the_site_name(title, expected):
+    page = f"<html><head><title>{title}</title></head><body><p>Body text about the condition.</p></body></html>"
+    assert parse_article(page.encode(), "t.html").title == expected
