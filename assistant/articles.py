@@ -1,4 +1,6 @@
-"""Read article files (.txt, .md, .html, .pdf) and clean them into an `Article`: title, sections, url.
+"""Read article files (.txt, .md, .html, .mhtml, .pdf, .docx) and clean them into an `Article`: title,
+sections, url. Saved web pages, PDFs and Word documents have their own readers (html_reader, pdf,
+docx_reader).
 
 Pure functions: no store, no model. Every failure is an `ArticleError` whose message is the
 reason shown to the user; nothing else escapes `read_article`.
@@ -13,15 +15,18 @@ from pathlib import Path
 import charset_normalizer
 import frontmatter
 import yaml
-from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 
+from .docx_reader import OLD_WORD, parse_docx
 from .errors import ArticleError
+from .html_reader import html_from_mhtml, parse_html
 from .types import Article, Section
 
-SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".mhtml", ".mht", ".pdf", ".docx")
+SKIPPED_EXTENSIONS = {".doc": OLD_WORD}
+"""Formats recognised but not read: the scan lists them as skipped with this reason (not as unsupported)."""
 MAX_FILE_BYTES = 50 * 1024 * 1024
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 _NAV_LINE = re.compile(r"^\s*(<<|>>)\s*:")
 _SOURCE_LINE = re.compile(r"^\s*Source:\s*(\S+)\s*$", re.IGNORECASE)
@@ -59,24 +64,31 @@ def read_article(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> Art
     """Parse one file into an Article. Raises ArticleError with the reason on any problem."""
     data = read_file(path, root, max_bytes)
     source = path.relative_to(root).as_posix()
-    return parse_article(data, source=source, root=str(root))
+    return parse_article(data, source=source, root=str(root), max_bytes=max_bytes)
 
 
-def parse_article(data: bytes, source: str, root: str = "") -> Article:
-    """Parse the bytes of an article named `source` (its extension picks the format)."""
+def parse_article(data: bytes, source: str, root: str = "", max_bytes: int = MAX_FILE_BYTES) -> Article:
+    """Parse the bytes of an article named `source` (its extension picks the format). `max_bytes` is
+    the file size limit (a .docx may unpack to 2x that + 8 MB and hold no more text than that)."""
     ext = Path(source).suffix.lower()
+    if ext in SKIPPED_EXTENSIONS:
+        raise ArticleError(SKIPPED_EXTENSIONS[ext])
     if ext not in SUPPORTED_EXTENSIONS:
         raise ArticleError(f"unsupported file type {ext or '(none)'!r}")
     if ext == ".pdf":  # binary: never through decode()
         return _pdf_article(data, source, root)
-    text = decode(data)
     try:
-        if ext in (".md", ".markdown"):
-            title, url, sections = _parse_markdown(text)
+        if ext == ".docx":  # a zip: its bytes are never decoded as text
+            title, url, sections = parse_docx(data, max_bytes)
+        elif ext in (".mhtml", ".mht"):
+            html, charset = html_from_mhtml(data)
+            title, url, sections = parse_html(_decode_as(html, charset))
+        elif ext in (".md", ".markdown"):
+            title, url, sections = _parse_markdown(decode(data))
         elif ext in (".html", ".htm"):
-            title, url, sections = _parse_html(text)
+            title, url, sections = parse_html(decode(data))
         else:
-            title, url, sections = _parse_text(text)
+            title, url, sections = _parse_text(decode(data))
     except RecursionError as exc:
         raise ArticleError("document is nested too deeply to parse") from exc
     sections = tuple(s for s in sections if s.text.strip())
@@ -95,9 +107,9 @@ def parse_article(data: bytes, source: str, root: str = "") -> Article:
 
 
 def file_format(source: str) -> str:
-    """The format name of an article file: "pdf", "txt", "md", "html" (from its extension)."""
+    """The format name of an article file: "txt", "md", "html", "mhtml", "pdf", "docx" (from its extension)."""
     ext = Path(source).suffix.lower().lstrip(".")
-    return {"markdown": "md", "htm": "html"}.get(ext, ext)
+    return {"markdown": "md", "htm": "html", "mht": "mhtml"}.get(ext, ext)
 
 
 def _pdf_article(data: bytes, source: str, root: str) -> Article:
@@ -119,6 +131,16 @@ def _pdf_article(data: bytes, source: str, root: str) -> Article:
         format="pdf",
         pages=doc.pages,
     )
+
+
+def _decode_as(data: bytes, charset: str | None) -> str:
+    """`data` in the charset a MIME part declares, else as any text file."""
+    if charset:
+        try:
+            return decode(data.decode(charset).encode("utf-8"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode(data)
 
 
 def decode(data: bytes) -> str:
@@ -321,62 +343,6 @@ def _meta_str(value: object) -> str:
 def _clean_block(text: str) -> str:
     text = re.sub(r"\n{3,}", "\n\n", text)
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
-
-
-# --- HTML --------------------------------------------------------------------------------
-
-_DROP_TAGS = ("script", "style", "nav", "footer", "aside", "noscript", "form", "iframe", "template", "svg", "button")
-_BLOCK_TAGS = ("p", "li", "pre", "blockquote", "dt", "dd", "td", "th", "figcaption")
-
-
-def _parse_html(text: str) -> tuple[str, str | None, list[Section]]:
-    soup = BeautifulSoup(text, "lxml")
-    for tag in soup.find_all(_DROP_TAGS):  # first, so no script or menu text reaches the title either
-        tag.decompose()
-    title = ""
-    if (h1 := soup.find("h1")) is not None:
-        title = h1.get_text(" ", strip=True)
-    if not title and soup.title is not None:
-        title = soup.title.get_text(" ", strip=True)
-    url = None
-    canonical = soup.find("link", rel="canonical")
-    if canonical is not None and str(canonical.get("href", "")).startswith(("http://", "https://")):
-        url = str(canonical["href"])
-    for header in soup.find_all("header"):
-        if header.find(["h1", "h2", "h3"]) is None:
-            header.decompose()
-    if soup.head is not None:
-        soup.head.decompose()  # a page with a title and no body has no article text
-    body = soup.body or soup
-
-    sections: list[Section] = []
-    heading, parts = "", []
-    h2 = ""
-    for el in body.find_all(["h1", "h2", "h3", "h4", *_BLOCK_TAGS]):
-        if el.find_parent(_BLOCK_TAGS) is not None:
-            continue  # text already taken with its enclosing block
-        content = el.get_text(" ", strip=True)
-        if not content:
-            continue
-        if el.name in ("h1", "h2", "h3", "h4"):
-            if parts:
-                sections.append(Section(heading, "\n".join(parts)))
-                parts = []
-            if el.name == "h1":
-                heading, h2 = ("" if _title_key(content) == _title_key(title) else content), ""
-            elif el.name == "h2":
-                heading = h2 = content
-            else:
-                heading = f"{h2} › {content}" if h2 else content
-            continue
-        parts.append(f"- {content}" if el.name == "li" else content)
-    if parts:
-        sections.append(Section(heading, "\n".join(parts)))
-    if not sections:
-        loose = body.get_text("\n", strip=True)
-        if loose:
-            sections.append(Section("", loose))
-    return title, url, sections
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ def _setup_logging(verbose: bool) -> None:
 def ingest_main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     p = argparse.ArgumentParser(prog="ingest.py", description="Sync folders of articles into the store.")
-    p.add_argument("folders", nargs="*", help=f"folders of .txt/.md/.html/.pdf articles (default: {settings.corpus})")
+    p.add_argument("folders", nargs="*", help=f"folders of .txt/.md/.html/.mhtml/.pdf/.docx articles (default: {settings.corpus})")
     p.add_argument("--store", type=Path, help=f"store folder (default: {settings.store})")
     p.add_argument("--rebuild", action="store_true", help="empty the store first and re-embed everything")
     p.add_argument("--list", action="store_true", help="list the ingested articles (file, format and pages, title, chunks, time, folder) and exit")

@@ -30,7 +30,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .articles import MAX_FILE_BYTES, OUTSIDE, PARSER_VERSION, SUPPORTED_EXTENSIONS, parse_article, read_file
+from .articles import (
+    MAX_FILE_BYTES,
+    OUTSIDE,
+    PARSER_VERSION,
+    SKIPPED_EXTENSIONS,
+    SUPPORTED_EXTENSIONS,
+    parse_article,
+    read_file,
+)
 from .check import StoreChecker
 from .chunking import Chunker
 from .embeddings import Embedder
@@ -65,12 +73,34 @@ def resolve_folder(folder: str | Path) -> Path:
     return path.resolve()
 
 
+SAVED_PAGE_FOLDER = "_files"
+"""A page saved "complete" by a browser is NAME.html plus a NAME_files/ folder of its scripts, styles and
+images (sometimes frames as .html): the folder is part of the page, not articles, and is ignored."""
+
+
+def _in_saved_page_folder(rel: Path, root: Path, cache: dict[Path, bool]) -> bool:
+    for parent in list(rel.parents)[:-1]:  # the folders above the file, inside root
+        if parent not in cache:
+            name = parent.name
+            cache[parent] = name.endswith(SAVED_PAGE_FOLDER) and any(
+                (root / parent.parent / (name[: -len(SAVED_PAGE_FOLDER)] + ext)).is_file()
+                for ext in (".html", ".htm", ".xhtml", ".shtml")
+            )
+        if cache[parent]:
+            return True
+    return False
+
+
 def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Supported files under root (recursively, hidden ones ignored) and notes on the others."""
+    """Supported files under root (recursively, hidden ones and a saved page's NAME_files/ folder
+    ignored) and notes on the others."""
     files, skipped = [], []
+    page_folders: dict[Path, bool] = {}
     for path in sorted(root.rglob("*")):  # (rglob does not descend into linked folders)
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
+            continue
+        if _in_saved_page_folder(rel, root, page_folders):
             continue
         if path.is_symlink() and not path.resolve().is_relative_to(root):
             skipped.append((str(path), OUTSIDE))  # a file or a folder: never followed
@@ -79,6 +109,8 @@ def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
             continue
         if path.suffix.lower() in SUPPORTED_EXTENSIONS:
             files.append(path)
+        elif path.suffix.lower() in SKIPPED_EXTENSIONS:
+            skipped.append((str(path), SKIPPED_EXTENSIONS[path.suffix.lower()]))
         else:
             skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'!r}"))
     return files, skipped
@@ -204,7 +236,9 @@ class Syncer:
                 continue
             fp = self.fingerprint(data, path.name)  # of the bytes parsed, even if the file changed since the scan
             try:
-                article = parse_article(data, source=path.relative_to(root).as_posix(), root=str(root))
+                article = parse_article(
+                    data, source=path.relative_to(root).as_posix(), root=str(root), max_bytes=self.max_file_bytes
+                )
             except ArticleError as exc:
                 reason = str(exc)
                 if not is_new:

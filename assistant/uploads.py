@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .articles import SUPPORTED_EXTENSIONS, parse_article
+from .articles import SKIPPED_EXTENSIONS, SUPPORTED_EXTENSIONS, parse_article
 from .errors import ArticleError, CorpusError
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,8 @@ def safe_name(name: str) -> str:
         raise UploadError("the file name has no usable characters")
     stem, ext = os.path.splitext(unicodedata.normalize("NFKC", name).strip())
     ext = ext.lower()
+    if ext in SKIPPED_EXTENSIONS:
+        raise UploadError(SKIPPED_EXTENSIONS[ext])
     if ext not in SUPPORTED_EXTENSIONS:
         allowed = ", ".join(SUPPORTED_EXTENSIONS)
         raise UploadError(f"unsupported file type {ext or '(none)'!r}: upload {allowed} files")
@@ -132,7 +134,7 @@ def _save_one(upload: Upload, corpus: Path, max_bytes: int, taken: set[str]) -> 
     if target_name.lower() in taken:
         raise UploadError(f"another file in this upload is also named {target_name}")
     try:
-        parse_article(data, source=target_name)
+        parse_article(data, source=target_name, max_bytes=max_bytes)
     except ArticleError as exc:
         raise UploadError(f"not a readable article: {exc}") from exc
 

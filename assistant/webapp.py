@@ -369,7 +369,7 @@ class ChatApp:
 
     def upload(self, files: list | None, query: str, progress: gr.Progress = gr.Progress()):  # noqa: B008 - Gradio's idiom
         if not files:
-            return "Choose one or more .txt, .md, .html or .pdf files first.", *self.refresh(query), gr.skip()
+            return "Choose one or more .txt, .md, .html, .mhtml, .pdf or .docx files first.", *self.refresh(query), gr.skip()
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in files]
         progress(0.0, desc="Saving files")
         try:
@@ -476,7 +476,7 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
                 with gr.Row(equal_height=False):
                     with gr.Column():
                         files = gr.File(
-                            label=f"Upload .txt, .md, .html or .pdf articles (up to {app.settings.max_upload_mb:g} MB each)",
+                            label=f"Upload .txt, .md, .html, .mhtml, .pdf or .docx articles (up to {app.settings.max_upload_mb:g} MB each)",
                             file_count="multiple", type="filepath", height=140, elem_id="upload-files",
                         )
                         upload_btn = gr.Button("Add to corpus", variant="primary", elem_id="upload-button")
