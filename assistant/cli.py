@@ -42,8 +42,7 @@ def ingest_main(argv: list[str] | None = None) -> int:
         if args.list:
             infos = bot.articles()
             for a in infos:
-                fmt = a.format + (f", {a.pages} page{'s' if a.pages != 1 else ''}" if a.pages is not None else "")
-                print(f"{a.source}\t{fmt}\t{a.title}\t{a.chunks} chunks\t{a.ingested_at}\t{a.root}")
+                print(f"{a.source}\t{a.kind}\t{a.title}\t{a.chunks} chunks\t{a.ingested_at}\t{a.root}")
             print(f"{len(infos)} articles in {bot.store_dir}")
             return 0
         folders = args.folders or [settings.corpus]

@@ -182,6 +182,13 @@ class ArticleInfo:
     pages: int | None = None
     """Pages of a PDF; None for other formats."""
 
+    @property
+    def kind(self) -> str:
+        """The format as shown to people: "pdf, 12 pages", "docx", "txt"."""
+        if self.pages is None:
+            return self.format
+        return f"{self.format}, {self.pages} page{'s' if self.pages != 1 else ''}"
+
 
 @dataclass
 class CheckReport:

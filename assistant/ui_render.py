@@ -323,7 +323,7 @@ def article_html(
 # --- tables -----------------------------------------------------------------------------------
 
 PASSAGE_COLUMNS = ["#", "article › section", "source", "dense", "keyword", "fused", "passage"]
-ARTICLE_COLUMNS = ["title", "source", "sections", "chunks", "ingested (UTC)", "folder"]
+ARTICLE_COLUMNS = ["title", "source", "format", "sections", "chunks", "ingested (UTC)", "folder"]
 
 
 def _round(x: float | None, nd: int = 3) -> float | None:
@@ -349,7 +349,7 @@ def article_rows(infos: Sequence[ArticleInfo], query: str = "") -> list[list]:
     words = query.lower().split()
     rows = []
     for a in infos:
-        row = [a.title, a.source, len(a.sections), a.chunks, a.ingested_at.replace("T", " ").replace("+00:00", ""), a.root]
+        row = [a.title, a.source, a.kind, len(a.sections), a.chunks, a.ingested_at.replace("T", " ").replace("+00:00", ""), a.root]
         hay = " ".join(str(x) for x in row).lower() + " " + " ".join(a.sections).lower()
         if all(w in hay for w in words):
             rows.append(row)

@@ -286,6 +286,27 @@ def test_sync_reparses_a_changed_pdf_only_and_list_shows_format_and_pages(printe
     assert "ankle.pdf\tpdf, 1 page\tTwo columns of advice" in out and "nosebleeds.txt\ttxt\t" in out
 
 
+def test_the_app_articles_table_shows_format_and_pages(printed, tmp_path):
+    """The Articles tab shows what `--list` shows: "pdf, 2 pages" for a PDF, the format for the rest,
+    and the table filter finds articles by it."""
+    from assistant import Assistant
+    from assistant.ui_render import ARTICLE_COLUMNS, article_rows
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(printed["ankle.pdf"], corpus / "ankle.pdf")
+    shutil.copy(CORPUS / "nosebleeds.txt", corpus)
+    with Assistant.open(settings=Settings.from_env(store=tmp_path / "store"), embedder=FakeEmbedder()) as bot:
+        bot.ingest([corpus])
+        infos = bot.articles()
+        pages = next(a.pages for a in infos if a.source == "ankle.pdf")
+        col = ARTICLE_COLUMNS.index("format")
+        shown = {row[1]: row[col] for row in article_rows(infos)}
+        assert pages and pages > 1
+        assert shown == {"ankle.pdf": f"pdf, {pages} pages", "nosebleeds.txt": "txt"}
+        assert [row[1] for row in article_rows(infos, "pdf")] == ["ankle.pdf"]
+
+
 def test_ingest_skips_bad_pdfs_with_reasons_and_keeps_the_rest(printed, tmp_path):
     from assistant import Assistant
 
