@@ -123,7 +123,13 @@ def test_random_html_never_crashes_and_scripts_never_reach_the_text(body, head, 
     article = parse_or_reason(doc.encode(), "page.html", chunker)
     assert article is not None
     assert "SECRET_" not in article.text and "alert(" not in article.text
-    assert "Quixotic zebras" in article.text
+    # The page's structure walk never loses a paragraph of text. (With trafilatura's main-content pick
+    # on top, a short paragraph beside a bigger block may be left out by design, as a cookie notice in a
+    # <p> is: tests/test_pages.py measures what that costs on real page layouts.)
+    from assistant.html_reader import parse_html
+
+    _, _, sections = parse_html(doc, main_content=False)
+    assert any(MARKER in s.text for s in sections), sections
 
 
 _YAML_JUNK = st.lists(st.sampled_from([*"abc:[]{}-'\"#&*!|>%@`\t ,?\n", "title", "url", ": ", "- ", "---"]), max_size=40).map(
