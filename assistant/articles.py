@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from .docx_reader import OLD_WORD, parse_docx
 from .errors import ArticleError
 from .html_reader import html_from_mhtml, parse_html
+from .text import title_key
 from .types import Article, Section
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".mhtml", ".mht", ".pdf", ".docx")
@@ -189,9 +190,9 @@ def _parse_text(text: str) -> tuple[str, str | None, list[Section]]:
     first = paragraphs[0]
     if len(first) == 1 and _looks_like_title(first[0]):
         title = first[0].strip()
-        key = _title_key(title)
+        key = title_key(title)
         paragraphs = paragraphs[1:]
-        while paragraphs and len(paragraphs[0]) == 1 and _title_key(paragraphs[0][0]) == key:
+        while paragraphs and len(paragraphs[0]) == 1 and title_key(paragraphs[0][0]) == key:
             paragraphs = paragraphs[1:]
     elif m := _TOPIC_LINE.match(" ".join(first).strip()):
         # "Topic: body ..." or "Topic (Question?): body ..." (one long line)
@@ -265,10 +266,6 @@ def _paragraphs(lines: list[str]) -> list[list[str]]:
     return paragraphs
 
 
-def _title_key(line: str) -> str:
-    return re.sub(r"[\W_]+", " ", line).strip().lower()
-
-
 def _looks_like_title(line: str) -> bool:
     s = line.strip()
     return 0 < len(s) <= 150 and len(s.split()) <= 20 and not s.endswith((".", ",", ";", ":")) and not _LIST_ITEM.match(s)
@@ -323,7 +320,7 @@ def _parse_markdown(text: str) -> tuple[str, str | None, list[Section]]:
         cursor = end
         if level == 1 and not title:
             title = htext
-        if level == 1 and _title_key(htext) == _title_key(title):
+        if level == 1 and title_key(htext) == title_key(title):
             heading = ""
             stack.clear()
             continue

@@ -25,6 +25,7 @@ import re
 import zipfile
 
 from .errors import ArticleError
+from .text import title_key
 from .types import Section
 
 log = logging.getLogger(__name__)
@@ -136,9 +137,9 @@ def _sections(blocks: list[tuple[str, int, str]], title: str, title_level: int) 
             if parts:
                 sections.append(Section(heading, "".join(parts).strip()))
                 parts, last_kind = [], ""
-            if level <= title_level or (level == 1 and _key(text) == _key(title)):
+            if level <= title_level or (level == 1 and title_key(text) == title_key(title)):
                 stack.clear()  # the title again, or a heading at its level: back to the introduction
-                heading = "" if _key(text) == _key(title) else text
+                heading = "" if title_key(text) == title_key(title) else text
                 if heading:
                     stack[level] = heading
                 continue
@@ -201,10 +202,6 @@ def _clean(text: str) -> str:
     text = text.replace("\u00a0", " ").replace("\t", " ")
     lines = (re.sub(r"[ ]{2,}", " ", ln).strip() for ln in text.split("\n"))
     return " ".join(ln for ln in lines if ln)
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[\W_]+", " ", text).strip().lower()
 
 
 def _one_line(exc: BaseException) -> str:

@@ -21,6 +21,7 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from .errors import ArticleError
+from .text import title_key
 from .types import Section
 
 log = logging.getLogger(__name__)
@@ -261,7 +262,7 @@ def _sections(body: Tag, title: str, keep: _Kept | None) -> list[Section]:
     sections: list[Section] = []
     heading, parts = "", []
     h2 = ""
-    title_key = _title_key(title)
+    own_title = title_key(title)
     taken: set[int] = set()
     for el in body.find_all([*_HEADINGS, *_BLOCK_TAGS, "tr"]):
         if el.name in ("td", "th") and (id(el) in taken or _has_blocks(el)):
@@ -285,7 +286,7 @@ def _sections(body: Tag, title: str, keep: _Kept | None) -> list[Section]:
                 sections.append(Section(heading, "\n".join(parts)))
                 parts = []
             if el.name == "h1":
-                heading, h2 = ("" if _title_key(content) == title_key else content), ""
+                heading, h2 = ("" if title_key(content) == own_title else content), ""
             elif el.name == "h2":
                 heading = h2 = content
             else:
@@ -293,7 +294,7 @@ def _sections(body: Tag, title: str, keep: _Kept | None) -> list[Section]:
             continue
         if keep is not None and el.name != "tr" and content not in keep:
             continue
-        if not sections and not parts and not heading and _title_key(content) == title_key:
+        if not sections and not parts and not heading and title_key(content) == own_title:
             continue  # the title set in a <div> or <b> above the text
         parts.append(f"- {content}" if el.name == "li" else content)
     if parts:
@@ -314,7 +315,3 @@ def _in_layout_cell(el: Tag) -> bool:
         and _has_blocks(parent)
         and (el.find_parent([b for b in _BLOCK_TAGS if b not in ("td", "th")]) is None)
     )
-
-
-def _title_key(line: str) -> str:
-    return re.sub(r"[\W_]+", " ", line).strip().lower()
