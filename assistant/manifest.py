@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .articles import file_format
 from .errors import StoreError
 from .types import ArticleInfo, Chunk
 
@@ -265,13 +266,6 @@ class Manifest:
 def _chunk(row: tuple) -> Chunk:
     cid, root, source, position, title, section, text, embedded_text, url, page, page_end = row
     return Chunk(root, source, position, title, section, text, embedded_text, url, cid, page, page_end)
-
-
-def file_format(source: str) -> str:
-    """The format of an article from its file name (rows written before the format column have none)."""
-    from .articles import file_format as from_name
-
-    return from_name(source)
 
 
 def _now() -> str:
