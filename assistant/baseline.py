@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
 COLLECTION = "baseline"
-BINARY_FORMATS = (".docx",)
+BINARY_FORMATS = (".pdf", ".docx")
 """Not read by the baseline: the tutorial's TextLoader reads text files (no eval set holds any)."""
 FLUSH = 512
 """Chunks embedded and written at a time."""
