@@ -76,6 +76,8 @@ TYPING_SECONDS = 0.6
 """An answer that arrives in one piece (extractive) is typed out over at most this long."""
 TYPING_WORDS = 4
 RECORDS_KEPT = 500
+UPLOAD_TYPES = ".txt, .md, .html, .mhtml, .pdf or .docx"
+"""The article formats the upload takes, as its label and its empty-upload message name them."""
 MAX_TABLE_ROWS = 1000
 
 CSS = """
@@ -369,7 +371,7 @@ class ChatApp:
 
     def upload(self, files: list | None, query: str, progress: gr.Progress = gr.Progress()):  # noqa: B008 - Gradio's idiom
         if not files:
-            return "Choose one or more .txt, .md, .html, .mhtml, .pdf or .docx files first.", *self.refresh(query), gr.skip()
+            return f"Choose one or more {UPLOAD_TYPES} files first.", *self.refresh(query), gr.skip()
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in files]
         progress(0.0, desc="Saving files")
         try:
@@ -476,7 +478,7 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
                 with gr.Row(equal_height=False):
                     with gr.Column():
                         files = gr.File(
-                            label=f"Upload .txt, .md, .html, .mhtml, .pdf or .docx articles (up to {app.settings.max_upload_mb:g} MB each)",
+                            label=f"Upload {UPLOAD_TYPES} articles (up to {app.settings.max_upload_mb:g} MB each)",
                             file_count="multiple", type="filepath", height=140, elem_id="upload-files",
                         )
                         upload_btn = gr.Button("Add to corpus", variant="primary", elem_id="upload-button")
