@@ -107,6 +107,11 @@ class Citation:
         return page_label(self.page, self.page_end)
 
 
+def page_count(pages: int) -> str:
+    """ "1 page", "12 pages"."""
+    return f"{pages} page{'s' if pages != 1 else ''}"
+
+
 def page_label(page: int | None, page_end: int | None = None) -> str:
     """ "p. 3", or "pp. 3–4" for a span of pages; "" without a page."""
     if page is None:
@@ -187,7 +192,7 @@ class ArticleInfo:
         """The format as shown to people: "pdf, 12 pages", "docx", "txt"."""
         if self.pages is None:
             return self.format
-        return f"{self.format}, {self.pages} page{'s' if self.pages != 1 else ''}"
+        return f"{self.format}, {page_count(self.pages)}"
 
 
 @dataclass

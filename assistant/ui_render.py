@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .types import Answer, Article, ArticleInfo, Citation, Hit, page_label
+from .types import Answer, Article, ArticleInfo, Citation, Hit, page_count, page_label
 
 ARTICLE_PARAM = "article"
 """Query parameter of a source link: `?article=<key>&p=<chunk position>`."""
@@ -286,7 +286,7 @@ def article_html(
     head = [f"<h2>{escape_text(article.title)}</h2>"]
     meta = [f"<code>{escape_text(article.source)}</code>"]
     if article.pages:
-        meta.append(f"PDF, {article.pages} page{'s' if article.pages != 1 else ''}")
+        meta.append(f"PDF, {page_count(article.pages)}")
     if pages and passage:
         meta.append(f'<span class="cited-pages">cited passage: {escape_text(pages)}</span>')
     url = safe_url(article.url)
