@@ -2,7 +2,7 @@
 """The chat in the browser: `python app.py [--store DIR] [--corpus DIR] [--host 127.0.0.1] [--port 7860]`.
 
 Syncs the corpus folder into the store (progress in the console), then serves the Gradio app
-(assistant/webapp.py) on 127.0.0.1 unless told otherwise. Settings also come from ASSISTANT_*
+(assistant/web/app.py) on 127.0.0.1 unless told otherwise. Settings also come from ASSISTANT_*
 environment variables (ASSISTANT_CORPUS, ASSISTANT_STORE, ASSISTANT_AUTH="user:password", ...).
 """
 
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             report = bot.ingest([corpus])
             print(f"  {report}".replace("\n", "\n  "), flush=True)
         print(f"{len(bot.articles())} articles ready.", flush=True)
-        from assistant.webapp import build_ui, launch_kwargs
+        from assistant.web.app import build_ui, launch_kwargs
 
         demo = build_ui(bot, settings, corpus=corpus)
         kwargs = launch_kwargs(settings)  # checks ASSISTANT_AUTH

@@ -18,22 +18,22 @@ from typing import TYPE_CHECKING, Any
 import filelock
 import numpy as np
 
-from .answer import ExtractiveAnswerer, not_covered, split_units
-from .chunking import Chunker
+from .answering.boilerplate import StatsCache
+from .answering.extractive import ExtractiveAnswerer, not_covered, split_units
+from .answering.grounded import GroundedAnswerer, history_turns
+from .answering.llm import resolve_llm
+from .answering.safety import urgent_notice
 from .config import Settings
-from .embeddings import Embedder, load_embedder
+from .embedding.embedder import Embedder, load_embedder
 from .errors import AssistantError, ModelMismatchError, QuestionError, StoreError
-from .evidence import StatsCache
-from .grounded import GroundedAnswerer, history_turns
-from .intent import question_focus, question_kind, unaddressed
-from .keyword import KeywordIndex, index_text
-from .llm import resolve_llm
-from .manifest import Manifest
-from .questions import clean_question
-from .retrieval import Retriever, route
-from .safety import urgent_notice
-from .store import VectorIndexError, VectorStore
-from .sync import Syncer, resolve_folder, timed
+from .ingest.chunking import Chunker
+from .ingest.manifest import Manifest
+from .ingest.sync import Syncer, resolve_folder, timed
+from .search.intent import question_focus, question_kind, unaddressed
+from .search.keyword import KeywordIndex, index_text
+from .search.questions import clean_question
+from .search.retrieval import Retriever, route
+from .search.store import VectorIndexError, VectorStore
 from .types import Answer, Article, ArticleInfo, CheckReport, Chunk, Hit, IngestReport
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class Assistant:
         self.retriever = Retriever(settings, embedder, vectors, manifest, lambda: self._keyword)
         self.answerer = ExtractiveAnswerer(embedder, settings.answer_passages, settings.answer_sentences)
         self.stats = StatsCache(lambda: self._keyword, manifest, lambda text: (u.text for u in split_units(text)))
-        """Boilerplate sentences of the store (assistant/evidence.py), measured once per generation."""
+        """Boilerplate sentences of the store (assistant/answering/boilerplate.py), measured once per generation."""
         self._owns_vectors = False
         self._repaired_on_open: list[str] = []
         """Repairs made while opening (a damaged vector index rebuilt): reported by `check`."""
@@ -111,7 +111,7 @@ class Assistant:
         if rebuild:
             with _store_lock(store_dir):
                 _wipe(store_dir, settings, vector_store)
-        # (VectorStore guards each Chroma call against other processes itself: see assistant/store.py)
+        # (VectorStore guards each Chroma call against other processes itself: see assistant/search/store.py)
         repaired: list[str] = []
         try:
             vectors = vector_store or VectorStore(
@@ -468,7 +468,7 @@ class Assistant:
 
     def article(self, folder: str | Path, source: str) -> Article:
         """The whole text of an ingested article (re-read from its file, else from the stored chunks)."""
-        from .ui_article import load_article
+        from .ingest.fulltext import load_article
 
         root = str(Path(folder).expanduser().resolve())
         if (root, source) not in self.manifest.stored_articles(root):
@@ -505,9 +505,9 @@ class _Asked:
 
 
 def _fold_without_llm(question: str, history: Any) -> str:
-    """The no-LLM follow-up folding of assistant/conversation.py (the app's), when present."""
+    """The no-LLM follow-up folding of assistant/search/conversation.py (the app's), when present."""
     try:
-        from . import conversation
+        from .search import conversation
     except ImportError:
         return question
     fold = getattr(conversation, "standalone_query", None)
@@ -556,7 +556,7 @@ def _rebuild_damaged_index(
     try:
         with _store_lock(store_dir):
             vectors = VectorStore(path=store_dir / "chroma", collection=settings.collection, reset=True)
-            from .check import StoreChecker
+            from .ingest.check import StoreChecker
             from .types import CheckReport as _Report
 
             report = _Report()

@@ -74,7 +74,7 @@ class Settings:
     max_question_chars: int = 2000
     llm: str | None = None
     """Language model for answers: `ollama:MODEL`, `openai:MODEL` (OPENAI_BASE_URL / OPENAI_API_KEY) or
-    `llamacpp:/path/model.gguf`; unset = extractive answers only (see assistant/llm.py)."""
+    `llamacpp:/path/model.gguf`; unset = extractive answers only (see assistant/answering/llm.py)."""
     llm_timeout: float = 30.0
     """Seconds one question may spend in the language model, retries included; then the extractive answer."""
     max_file_mb: float = 50.0

@@ -27,8 +27,8 @@ DATA = REPO.parent / "shared" / "data"
 
 
 def medquad_texts(embedder, n: int, seed: int = 7) -> list[str]:
-    from assistant.articles import parse_article
-    from assistant.chunking import Chunker
+    from assistant.ingest.articles import parse_article
+    from assistant.ingest.chunking import Chunker
 
     files = sorted((DATA / "medquad" / "articles").glob("*.md"))
     random.Random(seed).shuffle(files)
@@ -74,7 +74,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from assistant import Settings
-    from assistant.embeddings import load_embedder
+    from assistant.embedding.embedder import load_embedder
 
     backends = {b: load_embedder(Settings(embed_backend=b, embed_batch_size=args.batch)) for b in ("torch", "onnx")}
     texts = medquad_texts(backends["onnx"], args.texts)

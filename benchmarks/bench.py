@@ -77,7 +77,7 @@ def emit(result: dict) -> None:
 
 def phase_prepare(a: argparse.Namespace) -> None:
     """Load (and on a fresh machine build) the embedding model once, outside every timing."""
-    from assistant.embeddings import load_embedder
+    from assistant.embedding.embedder import load_embedder
 
     t = time.perf_counter()
     emb = load_embedder(settings_from_env(Path(a.store)))
@@ -109,9 +109,9 @@ def phase_ingest(a: argparse.Namespace) -> None:
 def phase_raw(a: argparse.Namespace) -> None:
     """The encoder alone on a sample of the very texts the pipeline embedded, same batch size and
     the same call size (a flush of FLUSH_CHUNKS texts)."""
-    from assistant.embeddings import load_embedder
-    from assistant.manifest import Manifest
-    from assistant.sync import FLUSH_CHUNKS
+    from assistant.embedding.embedder import load_embedder
+    from assistant.ingest.manifest import Manifest
+    from assistant.ingest.sync import FLUSH_CHUNKS
 
     settings = settings_from_env(Path(a.store))
     manifest = Manifest(Path(a.store) / "manifest.sqlite3")
@@ -192,8 +192,8 @@ def phase_scale(a: argparse.Namespace) -> None:
     import numpy as np
 
     from assistant import Assistant, Settings
-    from assistant.chunking import chunk_id
-    from assistant.sync import FLUSH_CHUNKS
+    from assistant.ingest.chunking import chunk_id
+    from assistant.ingest.sync import FLUSH_CHUNKS
 
     # the source is the embedded store of the main run, whatever deployment is being measured
     src = Assistant.open(settings=Settings.from_env(store=Path(a.source)).with_(chroma_host=None,
@@ -253,9 +253,9 @@ def phase_keyword_memory(a: argparse.Namespace) -> None:
 
     import psutil
 
-    from assistant.keyword import KeywordIndex, index_text
-    from assistant.manifest import Manifest
-    from assistant.retrieval import HeadingIndex
+    from assistant.ingest.manifest import Manifest
+    from assistant.search.keyword import KeywordIndex, index_text
+    from assistant.search.retrieval import HeadingIndex
 
     proc = psutil.Process()
     rss = lambda: proc.memory_info().rss  # noqa: E731

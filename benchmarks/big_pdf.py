@@ -104,7 +104,7 @@ def main() -> int:
         path, pages = write_big_pdf(work, a.mb, a.images)
         size = path.stat().st_size
         print(f"file: {size / 2**20:.1f} MB, {pages:,} pages{' (with pictures)' if a.images else ' of text'}")
-        from assistant.pdf import parse_pdf
+        from assistant.ingest.pdf_reader import parse_pdf
 
         start = time.perf_counter()
         parsed = parse_pdf(path.read_bytes())

@@ -30,13 +30,13 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=300)
     a = ap.parse_args()
 
-    from assistant.articles import parse_article
-    from assistant.chunking import Chunker
     from assistant.config import Settings
-    from assistant.embeddings import load_embedder
-    from assistant.keyword import KeywordIndex, index_text
-    from assistant.store import VectorStore
-    from assistant.sync import FLUSH_CHUNKS, metadata
+    from assistant.embedding.embedder import load_embedder
+    from assistant.ingest.articles import parse_article
+    from assistant.ingest.chunking import Chunker
+    from assistant.ingest.sync import FLUSH_CHUNKS, metadata
+    from assistant.search.keyword import KeywordIndex, index_text
+    from assistant.search.store import VectorStore
 
     files = sorted(p for p in a.corpus.rglob("*") if p.is_file())
     random.Random(7).shuffle(files)

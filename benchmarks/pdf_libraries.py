@@ -1,4 +1,4 @@
-"""Why assistant/pdf.py reads PDFs with pypdfium2: the candidates measured on the same files.
+"""Why assistant/ingest/pdf_reader.py reads PDFs with pypdfium2: the candidates measured on the same files.
 
     python benchmarks/pdf_libraries.py [--pages 300]
 
@@ -176,12 +176,12 @@ def main() -> int:
             heads = sum(1 for t, s, _ in runs if s > body * 1.12 and t.strip().startswith("Part"))
             order = columns_in_order("\n".join(text_fn(columns)))
             print(f"{name:36} {pages / t_text:9.0f} {pages / t_font:10.0f} {'yes' if order else 'NO':>8} {heads:>14}")
-        from assistant.pdf import parse_pdf
+        from assistant.ingest.pdf_reader import parse_pdf
 
         data = long_pdf.read_bytes()
         doc_, t = timed(parse_pdf, data)
         print(
-            f"\nassistant.pdf.parse_pdf (pypdfium2, whole structure): {pages / t:.0f} pages/s, "
+            f"\nassistant.ingest.pdf_reader.parse_pdf (pypdfium2, whole structure): {pages / t:.0f} pages/s, "
             f"{len(doc_.sections)} sections, title {doc_.title!r}"
         )
     return 0

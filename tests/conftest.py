@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.embeddings import load_embedder
+from assistant.embedding.embedder import load_embedder
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"

@@ -16,7 +16,7 @@ inside) at points a watcher cannot hit reliably from outside:
                         the call runs to its end, then the files are put back in the state a kill at that
                         point leaves (TEAR_STATES) and the process dies.
 --kill-in-call-ms MS    SIGKILL from a timer MS ms after the --tear-call-th Chroma write call started
---flush N               chunks per embed/write batch (assistant.sync.FLUSH_CHUNKS), to get several batches
+--flush N               chunks per embed/write batch (assistant.ingest.sync.FLUSH_CHUNKS), to get several batches
 --remove SOURCE         run `Assistant.remove(folder, SOURCE)` instead of an ingest
 --hold-until FILE       embedding waits until FILE exists (keeps an ingest running while a test looks)
 """
@@ -34,9 +34,10 @@ import types
 import numpy as np
 
 from assistant import assistant as assistant_module
-from assistant import cli, sync
-from assistant import keyword as keyword_module
-from assistant.store import VectorStore
+from assistant import cli
+from assistant.ingest import sync
+from assistant.search import keyword as keyword_module
+from assistant.search.store import VectorStore
 
 from .conftest import FakeEmbedder
 

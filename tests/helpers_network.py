@@ -76,7 +76,7 @@ def main(store: str, corpus: str) -> dict:
 
     from gradio_client import Client
 
-    from assistant.webapp import build_ui, launch_kwargs
+    from assistant.web.app import build_ui, launch_kwargs
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant import Assistant
-from assistant.articles import parse_article
 from assistant.errors import ArticleError
-from assistant.keyword import KeywordIndex
-from assistant.sync import scan
+from assistant.ingest.articles import parse_article
+from assistant.ingest.sync import scan
+from assistant.search.keyword import KeywordIndex
 
 _WORDS = (
     "sleep water muscle stretch calf night warm bath salt sugar coffee walk rest joint knee heel sun skin cream "

@@ -2,7 +2,7 @@
 
 import re
 
-from assistant.answer import split_units
+from assistant.answering.extractive import split_units
 
 
 def _check_citations(answer):
@@ -66,7 +66,7 @@ def test_split_units_are_substrings_with_offsets():
 def test_a_sentence_shared_by_overlapping_chunks_is_quoted_once(embedder):
     """Adjacent chunks of one article overlap: their shared sentences are scored once and never
     quoted twice under two citations."""
-    from assistant.answer import ExtractiveAnswerer
+    from assistant.answering.extractive import ExtractiveAnswerer
     from assistant.types import Hit
 
     shared = "Night cramps are often caused by tired calf muscles after a long day on your feet."
@@ -92,8 +92,8 @@ def _units_of(text: str, title: str = "Croup"):
 def test_the_answer_opens_with_the_best_sentence_and_its_citation_still_holds():
     """The lead passage's best sentence opens the answer even when the passage says it last; the
     others follow in the passage's order, and the snippet covers every quoted sentence."""
-    from assistant.answer import compose
-    from assistant.metrics import citation_problems
+    from assistant.answering.extractive import compose
+    from assistant.eval.metrics import citation_problems
 
     hit, (context, detail, best) = _units_of(
         "Croup is common in small children. It often starts with a cold. A barking cough that is worse at night is its typical sign."
@@ -107,7 +107,7 @@ def test_the_answer_opens_with_the_best_sentence_and_its_citation_still_holds():
 def test_a_sentence_that_leans_on_the_one_before_does_not_open_the_answer():
     """'If so, ...', 'You may also ...' and 'It ...' need the sentence before them: the best sentence
     that stands on its own opens the answer instead."""
-    from assistant.answer import compose
+    from assistant.answering.extractive import compose
 
     hit, (lean, also, pronoun, plain) = _units_of(
         "If so, your child may have croup. You may also hear a whistle when she breathes in. "
@@ -120,8 +120,8 @@ def test_a_sentence_that_leans_on_the_one_before_does_not_open_the_answer():
 def test_an_answer_that_must_open_with_it_is_headed_by_the_article_title():
     """When every quoted sentence of the lead passage says 'It' or 'They', the article's title heads
     the answer (a line without a marker, so it claims nothing) and the passage keeps its order."""
-    from assistant.answer import compose
-    from assistant.metrics import citation_problems
+    from assistant.answering.extractive import compose
+    from assistant.eval.metrics import citation_problems
 
     hit, (first, second) = _units_of("It swells the windpipe of small children. They bark when they cough.")
     answer = compose("what is going on", [hit], [second, first], [hit])

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.feedback import read_feedback, record_feedback
-from assistant.ui_render import article_html, article_key, escape_text, render_answer
-from assistant.webapp import ChatApp, build_ui, launch_kwargs, parse_auth, typed
+from assistant.web.app import ChatApp, build_ui, launch_kwargs, parse_auth, typed
+from assistant.web.feedback import read_feedback, record_feedback
+from assistant.web.render import article_html, article_key, escape_text, render_answer
 
 from .conftest import CORPUS, REPO
 from .helpers_app import free_port
@@ -427,7 +427,7 @@ def test_escape_text_defuses_html_and_markdown_links():
 
 
 def test_history_given_to_the_assistant_is_what_was_said():
-    from assistant.webapp import escape_user_text, plain_history
+    from assistant.web.app import escape_user_text, plain_history
 
     shown = escape_user_text("is <b>this</b> ok?")
     assert escape_user_text(shown) == shown  # a retried message is not escaped twice

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.articles import parse_article, read_article
 from assistant.errors import ArticleError
+from assistant.ingest.articles import parse_article, read_article
 
 from .conftest import CORPUS, SHARED_DATA
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from assistant.feedback import read_feedback
+from assistant.web.feedback import read_feedback
 
 from .conftest import CORPUS, REPO
 from .helpers_app import free_port, start_app, stop

@@ -1,7 +1,7 @@
 """Heading-aware chunks that fit the model, measured with the model's own tokenizer."""
 
-from assistant.articles import read_article
-from assistant.chunking import Chunker
+from assistant.ingest.articles import read_article
+from assistant.ingest.chunking import Chunker
 from assistant.types import Article, Section
 
 from .conftest import CORPUS

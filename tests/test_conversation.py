@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.conversation import fold_question, is_follow_up, previous_questions, standalone_query, topic_words
+from assistant.search.conversation import fold_question, is_follow_up, previous_questions, standalone_query, topic_words
 
 CRAMPS = "why cramps at night?"
 FOLLOW_UP = "how can I make them stop quickly?"

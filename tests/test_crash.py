@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.keyword import KeywordIndex
+from assistant.search.keyword import KeywordIndex
 
 from .conftest import REPO, FakeEmbedder
 from .helpers_store import article_name, assert_consistent, write_articles
@@ -327,7 +327,7 @@ def _snapshot(store: Path) -> dict[str, bytes]:
 
 def _vector_count(store: Path) -> int | None:
     from assistant import StoreError
-    from assistant.store import VectorStore
+    from assistant.search.store import VectorStore
 
     try:
         vs = VectorStore(path=store / "chroma")

@@ -10,10 +10,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from assistant.articles import parse_article, read_article
-from assistant.docx_reader import OLD_WORD
 from assistant.errors import ArticleError
-from assistant.sync import scan
+from assistant.ingest.articles import parse_article, read_article
+from assistant.ingest.docx_reader import OLD_WORD
+from assistant.ingest.sync import scan
 
 from .conftest import FakeEmbedder
 
@@ -147,7 +147,7 @@ def test_sync_reembeds_a_changed_docx_and_does_not_reparse_an_unchanged_one(tmp_
     assert (first.added, first.chunks > 0) == (1, True)
     assert [(Path(p).name, r) for p, r in first.skipped] == [("old.doc", OLD_WORD)]
 
-    import assistant.sync as sync
+    import assistant.ingest.sync as sync
 
     calls: list[str] = []
     real = sync.parse_article
@@ -193,7 +193,7 @@ def test_a_question_about_a_docx_is_answered_from_the_right_section(tmp_path, ma
 
 
 def test_upload_accepts_a_docx_and_refuses_a_doc_with_its_reason(tmp_path: Path):
-    from assistant.uploads import save_uploads
+    from assistant.web.uploads import save_uploads
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -8,9 +8,9 @@ import math
 
 import pytest
 
-from assistant.baseline import Baseline
-from assistant.eval import format_table, load_questions, main
-from assistant.metrics import (
+from assistant.eval.baseline import Baseline
+from assistant.eval.harness import format_table, load_questions, main
+from assistant.eval.metrics import (
     citation_problems,
     ndcg_at,
     percentile,
@@ -236,11 +236,11 @@ def test_eval_end_to_end_with_refusals(tmp_path, capsys):
     assert "0 chunks embedded" in err and "unchanged 3" in err
 
 
-# --- the suite (assistant/suite.py) -----------------------------------------------------------
+# --- the suite (assistant/eval/suite.py) -----------------------------------------------------------
 
 
 def test_suite_reads_every_question_format(tmp_path):
-    from assistant.suite import load_judged
+    from assistant.eval.suite import load_judged
 
     f = tmp_path / "q.jsonl"
     rows = [
@@ -260,7 +260,7 @@ def test_suite_reads_every_question_format(tmp_path):
 
 
 def test_lead_section_is_right_only_for_a_gold_section_of_a_gold_article():
-    from assistant.suite import Judged, lead_is_right
+    from assistant.eval.suite import Judged, lead_is_right
 
     q = Judged("1", "why cramps", {"cramps": 1, "other": 1}, primary="cramps", sections=("Causes", "How to ease back pain"))
     assert lead_is_right(q, "cramps.txt", "Causes")
@@ -273,7 +273,7 @@ def test_lead_section_is_right_only_for_a_gold_section_of_a_gold_article():
 
 
 def test_suite_table_shows_each_figure_with_its_standard_error():
-    from assistant.suite import Figures, format_suite
+    from assistant.eval.suite import Figures, format_suite
 
     f = Figures()
     for v in (1, 0, 1, 1):

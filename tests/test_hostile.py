@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant import Answer
-from assistant.articles import SUPPORTED_EXTENSIONS, parse_article
-from assistant.chunking import Chunker
 from assistant.errors import ArticleError, QuestionError
-from assistant.uploads import save_uploads
+from assistant.ingest.articles import SUPPORTED_EXTENSIONS, parse_article
+from assistant.ingest.chunking import Chunker
+from assistant.web.uploads import save_uploads
 
 from .conftest import CORPUS, FakeEmbedder
 from .test_locks import assert_well_formed
@@ -126,7 +126,7 @@ def test_random_html_never_crashes_and_scripts_never_reach_the_text(body, head, 
     # The page's structure walk never loses a paragraph of text. (With trafilatura's main-content pick
     # on top, a short paragraph beside a bigger block may be left out by design, as a cookie notice in a
     # <p> is: tests/test_pages.py measures what that costs on real page layouts.)
-    from assistant.html_reader import parse_html
+    from assistant.ingest.html_reader import parse_html
 
     _, _, sections = parse_html(doc, main_content=False)
     assert any(MARKER in s.text for s in sections), sections

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from assistant import Assistant, Settings
-from assistant.articles import parse_article
+from assistant.ingest.articles import parse_article
 
 from .conftest import FakeEmbedder
 from .helpers_store import write_articles

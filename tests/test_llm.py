@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Assistant, Settings
-from assistant.grounded import SYSTEM_PROMPT, UNCITED, check_citations, format_passages, history_turns
-from assistant.llm import LLMConfigError, LLMTimeout, resolve_llm
+from assistant.answering.grounded import SYSTEM_PROMPT, UNCITED, check_citations, format_passages, history_turns
+from assistant.answering.llm import LLMConfigError, LLMTimeout, resolve_llm
 from assistant.types import Hit
 
 MODEL = "scripted-model"
@@ -666,7 +666,7 @@ def test_missing_client_package_names_the_requirements_file(open_bot, monkeypatc
 
 
 def test_app_chat_streams_the_model_then_shows_sources_and_the_backend(openai_bot, server, llm_store):
-    from assistant.webapp import ChatApp
+    from assistant.web.app import ChatApp
 
     server.script = well_cited
     app = ChatApp(openai_bot, corpus=llm_store.parent / "corpus")

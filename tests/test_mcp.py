@@ -13,8 +13,8 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 
 from assistant import Settings
-from assistant.mcp_auth import basic_auth_header
-from assistant.webapp import build_ui, launch_kwargs
+from assistant.web.app import build_ui, launch_kwargs
+from assistant.web.mcp_auth import basic_auth_header
 
 from .conftest import CORPUS
 from .helpers_app import free_port, start_app, stop

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, Settings
-from assistant import onnx_embedder as onnx_mod
-from assistant.embeddings import load_embedder, packaged_model_path
+from assistant.embedding import onnx_embedder as onnx_mod
+from assistant.embedding.embedder import load_embedder, packaged_model_path
 from assistant.errors import AssistantError, ModelMismatchError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,8 +31,8 @@ def torch_embedder():
 @pytest.fixture(scope="session")
 def sample_texts(onnx_embedder) -> list[str]:
     """Real embedded chunk texts: the shipped corpus and a few MedQuAD articles, chunked as in ingest."""
-    from assistant.articles import parse_article
-    from assistant.chunking import Chunker
+    from assistant.ingest.articles import parse_article
+    from assistant.ingest.chunking import Chunker
 
     chunker = Chunker(onnx_embedder.count_tokens, onnx_embedder.max_tokens)
     files = sorted((REPO / "corpus").iterdir())[:8] + sorted(MEDQUAD.glob("*.md"))[:6]

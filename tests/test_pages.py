@@ -1,5 +1,5 @@
 """Saved web pages: the article is kept and the page's chrome dropped (tests/fixtures/pages, see
-assistant/page_eval.py for how the fixtures mark body and boilerplate)."""
+assistant/eval/pages.py for how the fixtures mark body and boilerplate)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import page_eval
-from assistant.articles import parse_article
 from assistant.errors import ArticleError
-from assistant.sync import scan
+from assistant.eval import pages as page_eval
+from assistant.ingest.articles import parse_article
+from assistant.ingest.sync import scan
 
 from .conftest import FakeEmbedder
 
@@ -156,7 +156,7 @@ def test_ingest_of_a_saved_complete_page_skips_nothing(tmp_path: Path, make_bot)
 
 
 def test_a_page_over_the_main_content_bound_is_read_with_the_rules_alone(monkeypatch):
-    import assistant.html_reader as html_reader
+    import assistant.ingest.html_reader as html_reader
 
     page = next(p for p in PAGES if p.name == "02-div-soup")
     monkeypatch.setattr(html_reader, "MAIN_CONTENT_MAX_CHARS", len(page.html) - 1)
@@ -171,7 +171,7 @@ def test_a_store_from_the_previous_parser_version_is_reparsed_but_unchanged_text
 ):
     """PARSER_VERSION 2 re-parses every file of a store built before; the shipped corpus (its HTML
     parses exactly as before) gets no new vectors."""
-    import assistant.sync as sync
+    import assistant.ingest.sync as sync
     from assistant import Assistant, Settings
 
     settings = Settings.from_env(store=tmp_path / "store")
@@ -217,7 +217,7 @@ def test_a_page_saved_by_chromium_as_mhtml_reads_like_the_page(tmp_path: Path):
 
 
 def test_upload_accepts_a_saved_page_as_mhtml(tmp_path: Path):
-    from assistant.uploads import save_uploads
+    from assistant.web.uploads import save_uploads
 
     page = next(p for p in PAGES if p.name == "05-comment-thread")
     (result,) = save_uploads([("Heel pain.mhtml", _mhtml(page.html))], tmp_path, max_bytes=1_000_000)

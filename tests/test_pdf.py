@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 
 from assistant import Settings
-from assistant.articles import parse_article
-from assistant.chunking import Chunker
 from assistant.cli import ingest_main
 from assistant.errors import ArticleError
-from assistant.manifest import Manifest
-from assistant.pdf import NEEDS_PASSWORD, NO_TEXT, TRUNCATED
+from assistant.ingest.articles import parse_article
+from assistant.ingest.chunking import Chunker
+from assistant.ingest.manifest import Manifest
+from assistant.ingest.pdf_reader import NEEDS_PASSWORD, NO_TEXT, TRUNCATED
 from assistant.types import Answer, Citation
-from assistant.ui_render import article_html, passage_rows, render_answer
-from assistant.uploads import save_uploads
+from assistant.web.render import article_html, passage_rows, render_answer
+from assistant.web.uploads import save_uploads
 
 from .conftest import CORPUS, FakeEmbedder
 from .helpers_pdf import (
@@ -259,7 +259,8 @@ def test_ask_about_a_pdf_cites_its_section_and_page(printed, tmp_path, make_bot)
 
 
 def test_sync_reparses_a_changed_pdf_only_and_list_shows_format_and_pages(printed, tmp_path, monkeypatch, capsys):
-    from assistant import Assistant, pdf
+    from assistant import Assistant
+    from assistant.ingest import pdf_reader as pdf
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -290,7 +291,7 @@ def test_the_app_articles_table_shows_format_and_pages(printed, tmp_path):
     """The Articles tab shows what `--list` shows: "pdf, 2 pages" for a PDF, the format for the rest,
     and the table filter finds articles by it."""
     from assistant import Assistant
-    from assistant.ui_render import ARTICLE_COLUMNS, article_rows
+    from assistant.web.render import ARTICLE_COLUMNS, article_rows
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

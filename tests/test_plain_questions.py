@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import Unit, says_something, split_units
-from assistant.intent import CAUSE, DOCTOR, DURATION, PREVENTION, TREATMENT, question_kind, section_kinds
-from assistant.metrics import citation_problems
+from assistant.answering.extractive import Unit, says_something, split_units
+from assistant.eval.metrics import citation_problems
+from assistant.search.intent import CAUSE, DOCTOR, DURATION, PREVENTION, TREATMENT, question_kind, section_kinds
 
 
 def _lead(answer):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.metrics import citation_problems
-from assistant.questions import clean_question, focus
-from assistant.retrieval import HeadingIndex
+from assistant.eval.metrics import citation_problems
+from assistant.search.questions import clean_question, focus
+from assistant.search.retrieval import HeadingIndex
 
 # --- query cleaning ---------------------------------------------------------------------------
 
@@ -170,7 +170,7 @@ def test_off_topic_questions_are_refused(shipped_bot, question):
 
 
 def test_reference_markers_of_a_source_page_never_reach_the_answer():
-    from assistant.answer import split_units
+    from assistant.answering.extractive import split_units
 
     text = "Gout is a kind of arthritis.[4] [3] Treatment depends on the type of attack [12] and on the person."
     units = split_units(text)
@@ -181,7 +181,7 @@ def test_reference_markers_of_a_source_page_never_reach_the_answer():
 
 
 def test_four_digit_reference_markers_are_cut_out_too():
-    from assistant.answer import split_units
+    from assistant.answering.extractive import split_units
 
     text = "Drugs linked to it include gold and arsenic.[2483] Stopping them is recommended."
     assert [u.text for u in split_units(text)] == ["Drugs linked to it include gold and arsenic.", "Stopping them is recommended."]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.articles import SUPPORTED_EXTENSIONS, parse_article
-from assistant.safety import WARNING_SIGNS, urgent_notice, warning_signs
+from assistant.answering.safety import WARNING_SIGNS, urgent_notice, warning_signs
+from assistant.ingest.articles import SUPPORTED_EXTENSIONS, parse_article
 
 from .conftest import CORPUS
 

@@ -105,7 +105,7 @@ def test_a_question_of_zero_width_characters_is_empty(question, tmp_path):
 def test_failed_logins_are_throttled_per_address_and_the_right_password_works_elsewhere():
     import gradio as gr
 
-    from assistant.webapp import launch_kwargs
+    from assistant.web.app import launch_kwargs
 
     with gr.Blocks() as demo:
         gr.Markdown("hello")
@@ -126,7 +126,7 @@ def test_failed_logins_are_throttled_per_address_and_the_right_password_works_el
 
 
 def test_a_throttled_address_may_try_again_after_a_minute():
-    from assistant.login_throttle import LoginThrottle
+    from assistant.web.login_throttle import LoginThrottle
 
     now = [1000.0]
     throttle = LoginThrottle(app=None, clock=lambda: now[0])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import CorpusError
-from assistant.uploads import UploadError, safe_name, save_uploads, summary
+from assistant.web.uploads import UploadError, safe_name, save_uploads, summary
 
 ARTICLE = b"Hay fever at the office\n\nWhy it happens\n\nPollen drifts in through open windows and air vents.\n"
 MB = 1_000_000

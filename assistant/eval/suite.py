@@ -1,0 +1,288 @@
+"""The evaluation suite: every dev set against the in-run baseline, in one command, one table.
+
+`python -m assistant.eval --suite [--json FILE]` runs, over stores cached in `.eval-cache/`:
+
+- MEDIQA dev (real consumer questions, graded passages) over the MEDIQA passages,
+- MedQuAD templated dev (questions that are section headings) over the MedQuAD articles,
+- natural dev (plain-language questions) over the MedQuAD articles,
+- the off-topic set over each of the three corpora,
+- the corpus probe (`evals/corpus_probe.jsonl`: natural questions over `corpus/` with their
+  answering sections, and health questions the corpus does not cover).
+
+Every figure comes with its standard error (of a mean of per-question values: sd / sqrt(n)), so a
+change can be judged against each set's noise: a lever is kept only if it lowers no set by more
+than one standard error. Which sets run can be narrowed with `--sets` (names below).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..search.retrieval import normalise_heading
+from .metrics import (
+    citation_problems,
+    mean,
+    ndcg_at,
+    percentile,
+    reciprocal_rank,
+    source_stem,
+    success_at,
+    unique_sources,
+)
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SHARED = PROJECT_ROOT.parent / "shared" / "data"
+PROBE = PROJECT_ROOT / "evals" / "corpus_probe.jsonl"
+
+
+@dataclass(frozen=True)
+class SuiteSet:
+    name: str
+    questions: Path
+    corpus: Path
+    baseline: bool = True
+
+
+def default_sets(shared: Path = SHARED, corpus: Path = PROJECT_ROOT / "corpus") -> list[SuiteSet]:
+    mediqa, medquad = shared / "mediqa" / "passages", shared / "medquad" / "articles"
+    offtopic = shared / "offtopic_dev.jsonl"
+    return [
+        SuiteSet("mediqa", shared / "mediqa" / "dev_queries.jsonl", mediqa),
+        SuiteSet("medquad", shared / "medquad" / "dev_questions.jsonl", medquad),
+        SuiteSet("natural", shared / "natural" / "dev_questions.jsonl", medquad),
+        SuiteSet("probe", PROBE, corpus),
+        SuiteSet("offtopic@mediqa", offtopic, mediqa, baseline=False),
+        SuiteSet("offtopic@medquad", offtopic, medquad, baseline=False),
+        SuiteSet("offtopic@corpus", offtopic, corpus, baseline=False),
+    ]
+
+
+@dataclass
+class Judged:
+    """One question and what counts as right for it."""
+
+    id: str
+    question: str
+    relevant: dict[str, int]
+    """Relevant sources (file stems) and their grades; empty when the question should be refused."""
+    primary: str | None = None
+    """The article whose section answers it (lead section accuracy), if known."""
+    sections: tuple[str, ...] = ()
+    """Headings of the primary article that answer it (a heading also matches its sub-sections)."""
+    qtype: str = ""
+    judged: bool = True
+    """False: no relevance given at all (MEDIQA questions whose passages are all below the grade
+    are judged but have nothing to rank)."""
+
+
+def load_judged(path: Path, min_grade: int = 3, limit: int | None = None) -> list[Judged]:
+    """Any of the project's question formats: MEDIQA `relevance` {stem: grade}, MedQuAD `doc_id`
+    (the answering section is the one whose heading is the question), natural / probe `relevant`
+    [stems] with `primary` and `section`, and questions with none of these (to be refused)."""
+    out: list[Judged] = []
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            qid, q, qtype = str(row.get("id", i)), row["question"], str(row.get("qtype", ""))
+            if row.get("relevance"):
+                rel = {str(s): int(g) for s, g in row["relevance"].items() if int(g) >= min_grade}
+                out.append(Judged(qid, q, rel, qtype=qtype))
+            elif row.get("doc_id"):
+                doc = str(row["doc_id"])
+                out.append(Judged(qid, q, {doc: 1}, primary=doc, sections=(q,), qtype=qtype))
+            elif row.get("relevant"):
+                sec = row.get("section") or ()
+                sections = (sec,) if isinstance(sec, str) else tuple(sec)
+                primary = source_stem(row["primary"]) if row.get("primary") else None
+                rel = {source_stem(s): 1 for s in row["relevant"]}
+                out.append(Judged(qid, q, rel, primary=primary, sections=sections, qtype=qtype))
+            else:
+                out.append(Judged(qid, q, {}, qtype=qtype, judged=False))
+            if limit and len(out) >= limit:
+                break
+    return out
+
+
+def lead_is_right(q: Judged, source: str, section: str) -> bool:
+    """The answer's first citation is a gold section of a gold article. Without gold sections
+    (MEDIQA passages, single-section articles) the article decides; for a relevant article
+    other than the primary one, any section counts (nobody marked its sections)."""
+    stem = source_stem(source)
+    if stem not in q.relevant:
+        return False
+    if not q.sections or (q.primary and stem != q.primary):
+        return True
+    # the cited section may be a sub-section ("Parent › Child") of a gold heading, and a gold
+    # heading may be written without its parent; "" is the untitled introduction
+    whole, parts = normalise_heading(section), [normalise_heading(p) for p in section.split("›")]
+    return any(normalise_heading(gold) in (whole, *parts) for gold in q.sections)
+
+
+# --- accumulating figures with their standard errors -----------------------------------------
+
+
+@dataclass
+class Figures:
+    values: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, key: str, value: float) -> None:
+        self.values.setdefault(key, []).append(float(value))
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        return {k: {"mean": mean(v), "se": _se(v), "n": len(v)} for k, v in self.values.items()}
+
+
+def _se(xs: list[float]) -> float:
+    if len(xs) < 2:
+        return math.nan
+    m = mean(xs)
+    return math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1) / len(xs))
+
+
+def run_set(bot, questions: list[Judged], baseline=None, k: int = 10, sink=None, name: str = "") -> dict:
+    """Project (search + ask) and baseline (search) figures of one set."""
+    project, base = Figures(), Figures()
+    search_ms: list[float] = []
+    ask_ms: list[float] = []
+    if questions:  # warm-up outside the timings
+        bot.ask(questions[0].question)
+    for q in questions:
+        t = time.perf_counter()
+        hits = bot.search(q.question, k=k)
+        search_ms.append((time.perf_counter() - t) * 1000)
+        ranked = unique_sources(h.source for h in hits)
+        t = time.perf_counter()
+        answer = bot.ask(q.question)
+        ask_ms.append((time.perf_counter() - t) * 1000)
+        project.add("citations_ok", not citation_problems(answer))
+        lead = answer.citations[0] if answer.covered and answer.citations else None
+        row: dict = {"set": name, "id": q.id, "question": q.question, "sources": ranked[:5], "covered": answer.covered}
+        if q.relevant:
+            _ranking(project, ranked, q.relevant)
+            project.add("answered", answer.covered)
+            ok = lead is not None and lead_is_right(q, lead.source, lead.section)
+            project.add("lead_section", ok)
+            row.update(
+                lead=(lead.source, lead.section) if lead else None, lead_ok=ok, rr=reciprocal_rank(ranked, q.relevant)
+            )
+        elif not q.judged:
+            project.add("refused", not answer.covered)
+        row["answer"] = answer.text[:400]
+        if baseline is not None and q.relevant:
+            _ranking(base, unique_sources(baseline.search(q.question, k)), q.relevant)
+        if sink is not None:
+            sink.write(json.dumps(row) + "\n")
+    out = {"n": len(questions), "project": project.summary(), "baseline": base.summary() if baseline else None}
+    out["project"]["search_p50_ms"] = {"mean": percentile(search_ms, 50), "se": math.nan, "n": len(search_ms)}
+    out["project"]["ask_p50_ms"] = {"mean": percentile(ask_ms, 50), "se": math.nan, "n": len(ask_ms)}
+    return out
+
+
+def _ranking(fig: Figures, ranked: list[str], relevant: dict[str, int]) -> None:
+    fig.add("success@1", success_at(ranked, relevant, 1))
+    fig.add("success@5", success_at(ranked, relevant, 5))
+    fig.add("mrr@10", reciprocal_rank(ranked, relevant, 10))
+    fig.add("ndcg@10", ndcg_at(ranked, relevant, 10))
+
+
+COLUMNS = [
+    ("success@1", "s@1"),
+    ("success@5", "s@5"),
+    ("mrr@10", "MRR@10"),
+    ("ndcg@10", "nDCG@10"),
+    ("lead_section", "lead section"),
+    ("answered", "answered"),
+    ("refused", "refused"),
+    ("citations_ok", "citations ok"),
+    ("ask_p50_ms", "ask p50 ms"),
+]
+
+
+def format_suite(results: dict[str, dict]) -> str:
+    """One Markdown table: a row per set for the project (value ± standard error) and one for the
+    baseline where it ran."""
+    head = "| set | n | system | " + " | ".join(label for _, label in COLUMNS) + " |"
+    lines = [head, "|" + " --- |" * 3 + " ---: |" * len(COLUMNS)]
+    for name, r in results.items():
+        for system in ("project", "baseline"):
+            figs = r.get(system)
+            if not figs:
+                continue
+            cells = []
+            for key, _ in COLUMNS:
+                f = figs.get(key)
+                if not f or f["n"] == 0 or math.isnan(f["mean"]):
+                    cells.append("")
+                elif key.endswith("_ms"):
+                    cells.append(f"{f['mean']:.0f}")
+                elif math.isnan(f["se"]):
+                    cells.append(f"{f['mean']:.3f}")
+                else:
+                    cells.append(f"{f['mean']:.3f} ±{f['se']:.3f}")
+            lines.append(f"| {name if system == 'project' else ''} | {r['n']} | {system} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def run_suite(
+    sets: Iterable[SuiteSet],
+    cache: Path,
+    settings=None,
+    out: Path | None = None,
+    limit: int | None = None,
+    baseline: bool = True,
+) -> dict[str, dict]:
+    """Run the sets, opening one project store (and one baseline store) per corpus."""
+    from ..assistant import Assistant
+    from ..config import Settings
+    from ..embedding.embedder import load_embedder
+    from .harness import cache_dir
+
+    settings = settings or Settings.from_env()
+    embedder = load_embedder(settings)
+    bots: dict[Path, object] = {}
+    bases: dict[Path, object] = {}
+    results: dict[str, dict] = {}
+    sink = open(out, "w", encoding="utf-8") if out else None
+    try:
+        for s in sets:
+            if not s.questions.exists() or not s.corpus.exists():
+                log.warning("skipping %s: %s or %s is missing", s.name, s.questions, s.corpus)
+                continue
+            where = cache_dir(cache, s.corpus, embedder.name, embedder.backend)
+            if s.corpus not in bots:
+                bot = Assistant.open(where / "project", settings=settings, embedder=embedder)
+                report = bot.ingest([s.corpus])
+                print(f"{s.corpus}: {str(report).splitlines()[0]}", file=sys.stderr)
+                bots[s.corpus] = bot
+            base = None
+            if baseline and s.baseline:
+                if s.corpus not in bases:
+                    from .baseline import Baseline
+
+                    bases[s.corpus] = Baseline(where / "baseline", embedder)
+                    print(f"baseline {s.corpus}: {bases[s.corpus].sync(s.corpus)}", file=sys.stderr)
+                base = bases[s.corpus]
+            questions = load_judged(s.questions, limit=limit)
+            t = time.perf_counter()
+            results[s.name] = run_set(bots[s.corpus], questions, base, sink=sink, name=s.name)
+            print(f"{s.name}: {len(questions)} questions in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    finally:
+        if sink:
+            sink.close()
+        for bot in bots.values():
+            bot.close()
+    return results
+
+
+__all__ = ["SuiteSet", "default_sets", "format_suite", "lead_is_right", "load_judged", "run_set", "run_suite"]

@@ -1,0 +1,571 @@
+"""The Gradio app: a thin shell over `Assistant` (chat, passages, articles) built by `build_ui`.
+
+Seam for language models: the chat shows whatever an *answer stream* yields, text pieces
+(`str`) as they are produced and then the final `Answer`, whose rendering (with its Sources)
+replaces the pieces. By default the stream is `Assistant.ask_stream` (extractive answers arrive
+as one piece, which the chat types out progressively; a language model's tokens are shown as
+they come). Pass `answer_stream=` to `build_ui` to plug in another source.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no telemetry, no version check
+
+import hashlib
+import html
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import gradio as gr
+
+from ..answering.safety import urgent_notice
+from ..assistant import Assistant
+from ..config import Settings
+from ..errors import AssistantError
+from ..search.conversation import fold_question, message_text, previous_questions
+from ..types import Answer, page_label
+from .feedback import record_feedback
+from .mcp_auth import mcp_auth_middleware
+from .mcp_tools import ArticleTools
+from .render import (
+    ARTICLE_COLUMNS,
+    ARTICLE_PARAM,
+    CLOSEST_HEADING,
+    PASSAGE_COLUMNS,
+    SOURCES_HEADING,
+    article_html,
+    article_key,
+    article_rows,
+    escape_text,
+    passage_rows,
+    render_answer,
+    streaming_markdown,
+)
+from .uploads import save_uploads
+
+log = logging.getLogger(__name__)
+
+AnswerStream = Callable[[str, list], Iterator["str | Answer"]]
+"""(question, chat history) -> text pieces, then the final Answer."""
+
+EXAMPLES = [
+    "Why do I get leg cramps at night?",
+    "How can I stop a nosebleed?",
+    "What helps a tension headache?",
+    "How do I know if I am dehydrated?",
+    "Is it a cold or the flu?",
+]
+DISCLAIMER = (
+    "Answers are quoted from the articles in this collection, with their sources. "
+    "They are general information, <strong>not medical advice</strong>; in an emergency call your local emergency number."
+)
+LLM_DISCLAIMER = (
+    "Answers are written by a language model ({backend}) from the articles in this collection; every [n] is "
+    "checked against the passages it was given. They are general information, <strong>not medical advice</strong>; "
+    "in an emergency call your local emergency number."
+)
+TYPING_SECONDS = 0.6
+"""An answer that arrives in one piece (extractive) is typed out over at most this long."""
+TYPING_WORDS = 4
+RECORDS_KEPT = 500
+UPLOAD_TYPES = ".txt, .md, .html, .mhtml, .pdf or .docx"
+"""The article formats the upload takes, as its label and its empty-upload message name them."""
+MAX_TABLE_ROWS = 1000
+
+CSS = """
+.app-header h1 { margin: 0; font-size: 1.5rem; }
+.app-header p { margin: 0.15rem 0 0; }
+.disclaimer { font-size: 0.82rem; opacity: 0.75; }
+.message mark, .reader mark { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
+.dark .message mark, .dark .reader mark { background: #a16207; }
+.message blockquote { font-size: 0.9em; margin: 0.2rem 0 0.6rem; }
+.message a.source-open { font-weight: 600; }
+.reader h2 { margin-top: 0; }
+.reader .reader-meta { font-size: 0.85rem; opacity: 0.8; margin-bottom: 0.8rem; }
+.reader .reader-text { white-space: pre-wrap; line-height: 1.5; }
+.reader mark.cited { scroll-margin: 4rem; }
+.reader-note { font-style: italic; }
+#source-link-catcher { display: none; }
+"""
+
+# Clicks on "open article" links in the chat open the reader instead of navigating away.
+LINK_CATCHER_JS = """
+if (!window.__assistantSourceLinks) {
+  window.__assistantSourceLinks = true;
+  document.addEventListener('click', (event) => {
+    const a = event.target.closest && event.target.closest('a');
+    if (!a) return;
+    const href = a.getAttribute('href') || '';
+    if (!href.startsWith('?""" + ARTICLE_PARAM + """=')) return;
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    trigger('click', {href: href});
+  }, true);
+}
+"""
+READER_JS = """
+watch('value', () => {
+  const cited = element.querySelector('#cited');
+  if (cited) cited.scrollIntoView({block: 'center'});
+});
+"""
+
+READER_HINT = '<p class="reader-note">Click a source under an answer to read the whole article here.</p>'
+
+
+def default_answer_stream(assistant: Assistant) -> AnswerStream:
+    """The assistant's own stream (`ask_stream` when present, else `ask` as one piece)."""
+
+    def stream(question: str, history: list) -> Iterator[str | Answer]:
+        ask_stream = getattr(assistant, "ask_stream", None)
+        if callable(ask_stream):
+            yield from ask_stream(question, history=history)
+            return
+        answer = assistant.ask(question, history=history)
+        yield answer.text
+        yield answer
+
+    return stream
+
+
+def backend_note(answer: Answer, llm: str | None) -> str:
+    """A small line under an answer naming what wrote it, when a language model is configured."""
+    if llm is None:
+        return ""
+    if answer.backend == "extractive":
+        return f"\n\n<sub>Answered without the language model ({escape_text(llm)}): sentences quoted from the articles.</sub>"
+    return f"\n\n<sub>Written by {escape_text(answer.backend)} from the passages above; citations checked.</sub>"
+
+
+def typed(piece: str, words: int = TYPING_WORDS) -> list[str]:
+    """A long piece cut into runs of a few words (whitespace kept), so it can be typed out."""
+    parts = piece.split(" ")
+    if len(parts) <= words:
+        return [piece]
+    return [" ".join(parts[i : i + words]) + (" " if i + words < len(parts) else "") for i in range(0, len(parts), words)]
+
+
+def escape_user_text(text: str) -> str:
+    """A user's message shown as typed: `<` and `>` escaped (idempotent, so a retried message is not
+    escaped twice); Gradio's sanitiser alone would keep `<img src=x>` as an element."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SafeChatInterface(gr.ChatInterface):
+    """ChatInterface whose user messages are displayed as text, never as HTML (and whose textbox
+    keeps its placeholder after the first question)."""
+
+    def _clear_and_save_textbox(self, message):
+        return type(self.textbox)("", interactive=False), message
+
+    def _message_as_message_dict(self, message, role):
+        dicts = super()._message_as_message_dict(message, role)
+        if role == "user":
+            for d in dicts:
+                if isinstance(d.get("content"), str):
+                    d["content"] = escape_user_text(d["content"])
+        return dicts
+
+
+def plain_history(history: list) -> list:
+    """The chat history as the assistant should see it: user messages unescaped, answers without
+    their Sources block (follow-up folding and a language model's condensing read it)."""
+    out = []
+    for m in history or []:
+        if isinstance(m, dict) and m.get("role") == "user":
+            m = {**m, "content": html.unescape(message_text(m.get("content")))}
+        elif isinstance(m, dict) and m.get("role") == "assistant":
+            text = message_text(m.get("content"))
+            text = text.split(f"\n\n{SOURCES_HEADING}", 1)[0].split(f"\n\n{CLOSEST_HEADING}", 1)[0]
+            m = {**m, "content": text}
+        out.append(m)
+    return out
+
+
+class ChatApp:
+    """The handlers behind the UI; kept apart from the layout so they can be tested directly."""
+
+    def __init__(self, assistant: Assistant, settings: Settings | None = None, answer_stream: AnswerStream | None = None,
+                 corpus: str | Path | None = None):
+        self.assistant = assistant
+        self.settings = settings or assistant.settings
+        self.corpus = Path(corpus or self.settings.corpus).expanduser().resolve()
+        self.answer_stream = answer_stream or default_answer_stream(assistant)
+        grounded = getattr(assistant, "grounded", None)
+        self.llm_name: str | None = grounded.name if grounded is not None else None
+        """The configured language model ("openai:gpt-4o-mini"), None for extractive answers only."""
+        self._records: OrderedDict[str, dict] = OrderedDict()
+        self._records_lock = threading.Lock()
+        self.typing_seconds = TYPING_SECONDS
+
+    # --- chat -----------------------------------------------------------------------------
+
+    def chat(self, message: str, history: list) -> Iterator[tuple[str, Any, Any]]:
+        """The ChatInterface function: yields (message Markdown, passages heading, passages rows)."""
+        question = (message or "").strip()
+        if not question:
+            yield "Please type a question.", gr.skip(), gr.skip()
+            return
+        history = plain_history(history)
+        notice = urgent_notice(question) or urgent_notice(fold_question(question, history))
+        shown = f"{notice}\n\n" if notice else ""
+        if notice:
+            yield shown + "…", gr.skip(), gr.skip()
+        text = ""
+        answer: Answer | None = None
+        try:
+            for item in self.answer_stream(question, history):
+                if isinstance(item, Answer):
+                    answer = item
+                    break
+                if notice and not text and item.startswith(notice):  # already shown above the answer
+                    item = item[len(notice) :].lstrip()
+                pieces = typed(item)
+                delay = min(0.03, self.typing_seconds / max(len(pieces), 1)) if len(pieces) > 1 else 0.0
+                for piece in pieces:
+                    text += piece
+                    yield shown + streaming_markdown(text), gr.skip(), gr.skip()
+                    if delay:
+                        time.sleep(delay)
+        except AssistantError as exc:
+            yield f"⚠️ {escape_text(str(exc))}", gr.skip(), gr.skip()
+            return
+        except Exception:  # noqa: BLE001 - the chat must answer something; the log has the details
+            log.exception("answering %r failed", question)
+            yield "⚠️ Something went wrong while answering. The details are in the app's log.", gr.skip(), gr.skip()
+            return
+        if answer is None:
+            yield "⚠️ No answer was produced.", gr.skip(), gr.skip()
+            return
+        rendered = render_answer(answer)
+        markdown = rendered.markdown + backend_note(answer, self.llm_name)
+        self._remember(markdown, question, answer, rendered)
+        yield markdown, self._passages_heading(question, history, answer), passage_rows(answer.hits)
+
+    def _passages_heading(self, question: str, history: list, answer: Answer) -> str:
+        searched = next((n.split(":", 1)[1].strip() for n in answer.notes if n.startswith("Read as:")), None)
+        searched = searched or fold_question(question, history)
+        line = f"**Passages for:** {escape_text(question)}"
+        if searched != question:
+            line += f"  \n**Searched as:** {escape_text(searched)}"
+        verdict = "answered from the passages" if answer.covered else "not covered: best dense score below the threshold"
+        line += f"  \n{verdict} ({self.settings.min_score:.2f}) · dense = cosine similarity, keyword = BM25, fused = RRF"
+        return line
+
+    # --- feedback -------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(markdown: str) -> str:
+        return hashlib.sha1(markdown.encode("utf-8", "replace")).hexdigest()
+
+    def _remember(self, markdown: str, question: str, answer: Answer, rendered) -> None:
+        record = {
+            "question": question, "answer": rendered.text, "covered": answer.covered, "backend": answer.backend,
+            "sources": [s.as_dict() for s in rendered.sources], "notes": list(answer.notes),
+        }
+        with self._records_lock:
+            self._records[self._key(markdown)] = record
+            while len(self._records) > RECORDS_KEPT:
+                self._records.popitem(last=False)
+
+    def like(self, history: list, evt: gr.LikeData) -> None:
+        """Save a like / dislike with the question, answer and sources to <store>/feedback.jsonl."""
+        index = evt.index if isinstance(evt.index, int) else evt.index[0]
+        self.record_rating(history, index, evt.liked)
+        gr.Info("Thanks, your rating was saved." if evt.liked is not False else "Thanks: noted as unhelpful.")
+
+    def record_rating(self, history: list, index: int, liked: Any) -> dict:
+        messages = list(history or [])
+        if not 0 <= index < len(messages):
+            raise gr.Error("That message is no longer in the chat.")
+        shown = message_text(messages[index].get("content") if isinstance(messages[index], dict) else messages[index])
+        users = previous_questions(plain_history(messages[:index]))
+        with self._records_lock:
+            record = self._records.get(self._key(shown))
+        if record is None:  # e.g. the app restarted since: keep what the page shows
+            answer_part, _, sources_part = shown.partition(SOURCES_HEADING)
+            record = {"question": users[-1] if users else "", "answer": answer_part.strip(),
+                      "sources": [line for line in sources_part.splitlines() if line.startswith("**[")]}
+        rating = liked is not False
+        extra = {k: v for k, v in record.items() if k not in ("question", "answer", "sources")}
+        return record_feedback(
+            self.assistant.store_dir, liked=rating, question=record["question"], answer=record["answer"],
+            sources=record["sources"], feedback=liked if isinstance(liked, str) else None, **extra,
+        )
+
+    # --- reading an article ---------------------------------------------------------------
+
+    def open_article(self, href: str) -> str:
+        """Reader HTML for a source link `?article=<key>&p=<position>`."""
+        query = parse_qs(urlsplit(href or "").query)
+        key = (query.get(ARTICLE_PARAM) or [""])[0]
+        try:
+            position = int((query.get("p") or ["-1"])[0])
+        except ValueError:
+            position = -1
+        info = next((a for a in self.assistant.articles() if article_key(a.root, a.source) == key), None)
+        if info is None:
+            return '<p class="reader-note">This article is no longer in the store (it may have been deleted or re-synced).</p>'
+        try:
+            article = self.assistant.article(info.root, info.source)
+        except AssistantError as exc:
+            return f'<p class="reader-note">Cannot open {escape_text(info.source)}: {escape_text(str(exc))}</p>'
+        chunk = next((c for c in self.assistant.chunks(info.root, info.source) if c.position == position), None)
+        return article_html(article, section=chunk.section if chunk else None, passage=chunk.text if chunk else None,
+                            pages=page_label(chunk.page, chunk.page_end) if chunk else "")
+
+    def on_source_click(self, evt: gr.EventData):
+        href = getattr(evt, "href", "") if evt is not None else ""
+        return self.open_article(href), gr.Sidebar(open=True)
+
+    def on_load(self, request: gr.Request):
+        """`?article=...` in the page address opens that article (links opened in a new tab)."""
+        params = dict(request.query_params) if request is not None else {}
+        if params.get(ARTICLE_PARAM):
+            href = "?" + "&".join(f"{k}={v}" for k, v in params.items() if k in (ARTICLE_PARAM, "p"))
+            return self.open_article(href), gr.Sidebar(open=True)
+        return gr.skip(), gr.skip()
+
+    # --- articles tab ---------------------------------------------------------------------
+
+    def article_table(self, query: str = ""):
+        """Rows of the Articles table (at most MAX_TABLE_ROWS: the filter narrows a big store down)."""
+        return article_rows(self.assistant.articles(), query or "")[:MAX_TABLE_ROWS]
+
+    def corpus_choices(self) -> list[tuple[str, str]]:
+        root = str(self.corpus)
+        return [(f"{a.title} — {a.source}", a.source) for a in self.assistant.articles() if a.root == root]
+
+    def refresh(self, query: str = ""):
+        return self.article_table(query), gr.Dropdown(choices=self.corpus_choices(), value=None), self._corpus_line()
+
+    def _corpus_line(self) -> str:
+        infos = self.assistant.articles()
+        in_corpus = sum(a.root == str(self.corpus) for a in infos)
+        shown = f" (the table shows up to {MAX_TABLE_ROWS}: filter to narrow it down)" if len(infos) > MAX_TABLE_ROWS else ""
+        return (f"{len(infos)} articles in the store, {in_corpus} from the corpus folder "
+                f"`{escape_text(str(self.corpus))}`{shown}.")
+
+    def _sync(self, progress: gr.Progress) -> str:
+        def step(done: int, total: int) -> None:
+            progress(done / total if total else 1.0, desc=f"Ingesting {done}/{total} articles")
+
+        progress(0.0, desc="Scanning the corpus folder")
+        report = self.assistant.ingest([self.corpus], progress=step)
+        lines = [
+            f"**Sync:** {report.added} added, {report.updated} updated, {report.removed} removed, "
+            f"{report.unchanged} unchanged; {report.chunks} chunks embedded in {report.seconds:.1f} s."
+        ]
+        for path, reason in report.skipped:
+            name = Path(path).name
+            lines.append(f"- skipped `{escape_text(name)}`: {escape_text(reason)}")
+        return "\n".join(lines)
+
+    def upload(self, files: list | None, query: str, progress: gr.Progress = gr.Progress()):  # noqa: B008 - Gradio's idiom
+        if not files:
+            return f"Choose one or more {UPLOAD_TYPES} files first.", *self.refresh(query), gr.skip()
+        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in files]
+        progress(0.0, desc="Saving files")
+        try:
+            results = save_uploads(paths, self.corpus, int(self.settings.max_upload_mb * 1_000_000))
+        except AssistantError as exc:
+            return f"⚠️ {escape_text(str(exc))}", *self.refresh(query), gr.skip()
+        icons = {"added": "✓", "replaced": "↻", "unchanged": "=", "refused": "✗"}
+        lines = [f"{icons[r.status]} **{escape_text(r.name)}** — {r.status}: {escape_text(r.reason)}" for r in results]
+        if any(r.status in ("added", "replaced") for r in results):
+            try:
+                lines.append(self._sync(progress))
+            except AssistantError as exc:
+                lines.append(f"⚠️ Ingest failed: {escape_text(str(exc))}")
+        else:
+            lines.append("Nothing new to ingest.")
+        return "  \n".join(lines), *self.refresh(query), None
+
+    def resync(self, query: str, progress: gr.Progress = gr.Progress()):  # noqa: B008
+        try:
+            summary = self._sync(progress)
+        except AssistantError as exc:
+            summary = f"⚠️ {escape_text(str(exc))}"
+        return summary, *self.refresh(query)
+
+    def ask_delete(self, source: str | None):
+        if not source:
+            return gr.Row(visible=False), "Choose an article to delete first."
+        return gr.Row(visible=True), (
+            f"Delete **{escape_text(source)}** from the store *and* remove the file from "
+            f"`{escape_text(str(self.corpus))}`? This cannot be undone."
+        )
+
+    def delete(self, source: str | None, query: str):
+        hide = gr.Row(visible=False)
+        if not source:
+            return "Choose an article to delete first.", hide, *self.refresh(query)
+        path = (self.corpus / source).resolve()
+        if not path.is_relative_to(self.corpus) or path == self.corpus:
+            return f"✗ {escape_text(source)} is not inside the corpus folder.", hide, *self.refresh(query)
+        try:
+            if path.is_file():
+                path.unlink()
+            removed = self.assistant.remove(self.corpus, source)
+        except (OSError, AssistantError) as exc:
+            return f"⚠️ Could not delete {escape_text(source)}: {escape_text(str(exc))}", hide, *self.refresh(query)
+        what = "removed from the store and the folder" if removed else "file removed (it was not in the store)"
+        return f"✓ **{escape_text(source)}** {what}.", hide, *self.refresh(query)
+
+
+def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_stream: AnswerStream | None = None,
+             corpus: str | Path | None = None) -> gr.Blocks:
+    """The whole app as a gr.Blocks (launch it with `launch_kwargs()` for theme, css and safety options)."""
+    app = ChatApp(assistant, settings, answer_stream, corpus)
+    with gr.Blocks(title="Health articles assistant", fill_height=True, analytics_enabled=False) as demo:
+        demo.chat_app = app  # type: ignore[attr-defined]
+        with gr.Row(elem_classes="app-header"):
+            disclaimer = DISCLAIMER if app.llm_name is None else LLM_DISCLAIMER.format(backend=escape_text(app.llm_name))
+            gr.Markdown(f"# Health articles assistant\n<p class='disclaimer'>{disclaimer}</p>")
+        with gr.Sidebar(position="right", open=False, width=520, label="Article") as sidebar:
+            reader = gr.HTML(READER_HINT, js_on_load=READER_JS, elem_classes="reader-panel", elem_id="reader")
+        catcher = gr.HTML("", js_on_load=LINK_CATCHER_JS, elem_id="source-link-catcher", container=False)
+        passages_heading = gr.Markdown("Ask a question in the Chat tab: its passages appear here.", render=False)
+        passages = gr.Dataframe(
+            headers=PASSAGE_COLUMNS, datatype=["number", "str", "str", "number", "number", "number", "str"],
+            interactive=False, wrap=True, render=False, elem_id="passages", column_widths=["4%", "22%", "14%", "7%", "8%", "7%", "38%"],
+        )
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                chatbot = gr.Chatbot(
+                    label="Answers from the articles", show_label=False, latex_delimiters=[], sanitize_html=True,
+                    scale=1, height="64vh",
+                    placeholder="Ask about the articles: every answer shows where it comes from.",
+                    buttons=["copy"], feedback_options=("Like", "Dislike"),
+                )
+                SafeChatInterface(
+                    app.chat, chatbot=chatbot,
+                    textbox=gr.Textbox(placeholder="Ask a question, e.g. why cramps at night?", show_label=False,
+                                       submit_btn=True, stop_btn=True, autofocus=True, max_length=4000,
+                                       elem_id="question"),
+                    examples=EXAMPLES, run_examples_on_click=True, cache_examples=False,
+                    additional_outputs=[passages_heading, passages], save_history=True,
+                    api_name="chat", api_visibility="undocumented", concurrency_limit=4, fill_height=True,
+                    analytics_enabled=False,
+                )
+                chatbot.like(app.like, inputs=[chatbot], outputs=None, api_visibility="private")
+            with gr.Tab("Passages", id="passages"):
+                gr.Markdown(
+                    "The passages retrieved for your last question, best first: **dense** is the cosine similarity "
+                    "of the question and the passage embeddings, **keyword** the BM25 score, **fused** the "
+                    "reciprocal-rank fusion that orders them."
+                )
+                passages_heading.render()
+                passages.render()
+            with gr.Tab("Articles", id="articles") as articles_tab:
+                corpus_line = gr.Markdown(app._corpus_line())
+                with gr.Row():
+                    query = gr.Textbox(placeholder="Filter by title, file or section…", show_label=False, scale=4)
+                    refresh_btn = gr.Button("Refresh", scale=0, min_width=100)
+                table = gr.Dataframe(
+                    value=app.article_table(), headers=ARTICLE_COLUMNS, interactive=False, wrap=True, max_height=420,
+                    elem_id="articles-table", column_widths=["30%", "22%", "9%", "8%", "14%", "17%"],
+                    datatype=["str", "str", "number", "number", "str", "str"],
+                )
+                with gr.Row(equal_height=False):
+                    with gr.Column():
+                        files = gr.File(
+                            label=f"Upload {UPLOAD_TYPES} articles (up to {app.settings.max_upload_mb:g} MB each)",
+                            file_count="multiple", type="filepath", height=140, elem_id="upload-files",
+                        )
+                        upload_btn = gr.Button("Add to corpus", variant="primary", elem_id="upload-button")
+                    with gr.Column():
+                        resync_btn = gr.Button("Re-sync corpus folder")
+                        to_delete = gr.Dropdown(choices=app.corpus_choices(), label="Delete an article", value=None)
+                        delete_btn = gr.Button("Delete…", variant="stop")
+                        with gr.Row(visible=False) as confirm_row:
+                            confirm_text = gr.Markdown()
+                            confirm_btn = gr.Button("Yes, delete it", variant="stop", scale=0)
+                            cancel_btn = gr.Button("Cancel", scale=0)
+                status = gr.Markdown(elem_id="articles-status")
+
+        refreshed = [table, to_delete, corpus_line]
+        query.change(app.article_table, [query], [table], queue=False, api_visibility="private")
+        refresh_btn.click(app.refresh, [query], refreshed, api_visibility="private")
+        articles_tab.select(app.refresh, [query], refreshed, api_visibility="private")
+        upload_btn.click(app.upload, [files, query], [status, *refreshed, files], concurrency_limit=1,
+                         concurrency_id="ingest", api_visibility="private")
+        resync_btn.click(app.resync, [query], [status, *refreshed], concurrency_limit=1, concurrency_id="ingest",
+                         api_visibility="private")
+        delete_btn.click(app.ask_delete, [to_delete], [confirm_row, confirm_text], api_visibility="private")
+        cancel_btn.click(lambda: gr.Row(visible=False), None, [confirm_row], api_visibility="private")
+        confirm_btn.click(app.delete, [to_delete, query], [status, confirm_row, *refreshed], concurrency_limit=1,
+                          concurrency_id="ingest", api_visibility="private")
+        catcher.click(app.on_source_click, None, [reader, sidebar], api_visibility="private")
+        demo.load(app.on_load, None, [reader, sidebar], api_visibility="private")
+        ArticleTools(assistant, app.corpus).register(mcp=settings_mcp(app.settings))  # /ask, and the MCP tools
+    return demo
+
+
+def theme() -> gr.themes.Base:
+    """Soft theme; its fonts are served by the app itself (no Google Fonts)."""
+    return gr.themes.Soft(primary_hue="teal", secondary_hue="amber", neutral_hue="slate")
+
+
+def launch_kwargs(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments of `Blocks.launch` for the app: local only, no telemetry, optional login."""
+    kwargs: dict[str, Any] = {
+        "server_name": settings_host(settings),
+        "server_port": settings_port(settings),
+        "theme": theme(),
+        "css": CSS,
+        "footer_links": ["api", "settings"],
+        "show_error": True,
+        "max_file_size": f"{max(settings.max_upload_mb * 5, 50):g}mb",
+        "share": False,
+        "ssr_mode": False,
+        "pwa": False,
+        "mcp_server": settings_mcp(settings),
+        "enable_monitoring": False,
+    }
+    auth = parse_auth(settings.auth)
+    if auth:
+        from starlette.middleware import Middleware
+
+        from .login_throttle import LoginThrottle
+
+        kwargs["auth"] = auth
+        kwargs["auth_message"] = "Please sign in to the health articles assistant."
+        middleware = [Middleware(LoginThrottle)]  # wrong passwords: 10 a minute per address
+        if settings_mcp(settings):  # Gradio does not guard its MCP endpoint with the login: we do
+            middleware.append(mcp_auth_middleware(*auth))
+        kwargs["app_kwargs"] = {"middleware": middleware}
+    return kwargs
+
+
+def settings_host(settings: Settings) -> str:
+    return getattr(settings, "host", None) or "127.0.0.1"
+
+
+def settings_port(settings: Settings) -> int:
+    return int(getattr(settings, "port", None) or 7860)
+
+
+def settings_mcp(settings: Settings) -> bool:
+    return bool(getattr(settings, "mcp", False))
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """`ASSISTANT_AUTH="user:password"` -> ("user", "password"); a malformed value is an error."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise AssistantError('ASSISTANT_AUTH must look like "user:password" (both parts non-empty)')
+    return user, password
+
+
+__all__ = ["AnswerStream", "ChatApp", "build_ui", "default_answer_stream", "launch_kwargs", "parse_auth", "typed"]

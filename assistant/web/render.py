@@ -1,0 +1,370 @@
+"""Answers, sources and articles rendered for the browser (pure functions, no Gradio).
+
+Everything that comes from an article or a user (titles, sections, snippets, answer text,
+questions) is HTML-escaped here, and Markdown link / image syntax in it is defused, so an
+article containing `<script>` or `<img onerror=...>` shows up as text. Only the tags this
+module writes itself (`<a>`, `<mark>`, `<span>`, headings) reach the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ..types import Answer, Article, ArticleInfo, Citation, Hit, page_count, page_label
+
+ARTICLE_PARAM = "article"
+"""Query parameter of a source link: `?article=<key>&p=<chunk position>`."""
+SNIPPET_CONTEXT = 220
+"""Characters of passage text shown around the cited sentences."""
+SOURCES_HEADING = "**Sources**"
+CLOSEST_HEADING = "**Closest articles**"
+
+_MARKER = re.compile(r"\[(\d{1,4})\]")
+_MD_LINK = re.compile(r"\]\s*\(")
+_WS = re.compile(r"\s+")
+
+
+# --- escaping ---------------------------------------------------------------------------------
+
+
+def escape_text(text: str) -> str:
+    """Text that may go into Markdown or HTML and must be shown as typed."""
+    text = html.escape(text or "", quote=False)
+    text = _MD_LINK.sub(lambda m: "]\\(", text)  # no [label](javascript:...) links from article text
+    text = text.replace("![", "!\\[").replace("$$", "\\$\\$")
+    return text
+
+
+def escape_attr(text: str) -> str:
+    return html.escape(text or "", quote=True)
+
+
+def link_text(text: str) -> str:
+    return escape_text(text).replace("[", "\\[").replace("]", "\\]")
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) URLs become links (no javascript:, data:, file:)."""
+    if not url:
+        return None
+    url = url.strip()
+    if not re.match(r"^https?://[^\s<>\"']+$", url, re.IGNORECASE):
+        return None
+    return url
+
+
+def article_key(root: str, source: str) -> str:
+    """A short, stable id of an article for links (its folder path is not put in the page)."""
+    return hashlib.sha1(f"{root}\x00{source}".encode()).hexdigest()[:16]
+
+
+def article_href(root: str, source: str, position: int | None = None) -> str:
+    href = f"?{ARTICLE_PARAM}={article_key(root, source)}"
+    return href if position is None else f"{href}&p={int(position)}"
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Source:
+    """One entry of the Sources block: a cited article section, duplicates merged."""
+
+    n: int
+    title: str
+    section: str
+    source: str
+    root: str
+    url: str | None
+    relevance: float
+    positions: list[int] = field(default_factory=list)
+    snippets: list[str] = field(default_factory=list)
+    """Snippet Markdown (escaped, cited sentences in <mark>)."""
+    plain_snippets: list[str] = field(default_factory=list)
+    page: int | None = None
+    """PDF only: first page of the cited passages."""
+    page_end: int | None = None
+    """PDF only: last page of the cited passages."""
+
+    @property
+    def pages(self) -> str:
+        """ "p. 3", "pp. 3–4" or "" (not a PDF)."""
+        return page_label(self.page, self.page_end)
+
+    def add_pages(self, page: int | None, page_end: int | None) -> None:
+        if page is None:
+            return
+        end = page_end if page_end is not None else page
+        self.page = page if self.page is None else min(self.page, page)
+        self.page_end = end if self.page_end is None else max(self.page_end, end)
+
+    def as_dict(self) -> dict:
+        return {
+            "n": self.n, "title": self.title, "section": self.section, "source": self.source, "url": self.url,
+            "relevance": round(self.relevance, 4), "snippets": self.plain_snippets,
+            "page": self.page, "page_end": self.page_end,
+        }
+
+
+@dataclass
+class RenderedAnswer:
+    markdown: str
+    """The whole chat message: answer text, notes and the Sources block."""
+    text: str
+    """The answer part alone (markers renumbered after merging duplicate sources)."""
+    sources: list[Source]
+    covered: bool
+
+
+def cited_sentences(text: str) -> dict[int, list[str]]:
+    """For each marker n, the sentences of the answer text that end with [n]."""
+    out: dict[int, list[str]] = {}
+    for line in text.split("\n"):
+        line = re.sub(r"^\s*(?:[-*•]|\d{1,3}[.)])\s+", "", line)
+        start = 0
+        for m in _MARKER.finditer(line):
+            piece = line[start : m.start()].strip()
+            start = m.end()
+            piece = _MARKER.sub("", piece).strip()
+            if len(piece.split()) >= 2:
+                out.setdefault(int(m.group(1)), []).append(piece)
+    return out
+
+
+def merge_sources(answer: Answer) -> tuple[str, list[Source]]:
+    """Citations of the same article section merged into one source; the text's markers renumbered."""
+    by_key: dict[tuple[str, str, str], Source] = {}
+    mapping: dict[int, int] = {}
+    hits = {(h.root, h.source, h.position): h for h in answer.hits}
+    for c in answer.citations:
+        key = (c.root, c.source, c.section)
+        hit = hits.get((c.root, c.source, c.position))
+        relevance = hit.dense_score if hit is not None and hit.dense_score is not None else c.score
+        src = by_key.get(key)
+        if src is None:
+            src = Source(len(by_key) + 1, c.title, c.section, c.source, c.root, c.url, relevance)
+            by_key[key] = src
+        src.relevance = max(src.relevance, relevance)
+        if c.position not in src.positions:
+            src.positions.append(c.position)
+        src.add_pages(c.page, c.page_end)
+        mapping[c.n] = src.n
+    text = _MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", answer.text)
+    text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)  # "[1] [1]" after a merge -> "[1]"
+    cited = cited_sentences(text)
+    for c in answer.citations:
+        src = by_key[(c.root, c.source, c.section)]
+        hit = hits.get((c.root, c.source, c.position))
+        passage = hit.text if hit is not None else c.snippet
+        md, plain = snippet_markdown(passage, cited.get(src.n, []), c.snippet)
+        if plain not in src.plain_snippets:
+            src.snippets.append(md)
+            src.plain_snippets.append(plain)
+    return text, list(by_key.values())
+
+
+def _find(haystack: str, needle: str) -> tuple[int, int] | None:
+    """Span of needle in haystack, whitespace-insensitive."""
+    needle = needle.strip()
+    if not needle:
+        return None
+    i = haystack.find(needle)
+    if i >= 0:
+        return i, i + len(needle)
+    words = needle.split()
+    if len(words) > 80:
+        words = words[:80]
+    m = re.search(r"\s+".join(re.escape(w) for w in words), haystack)
+    return (m.start(), m.end()) if m else None
+
+
+def highlight(text: str, spans: Iterable[tuple[int, int]], tag: str = "mark", attrs: str = "") -> str:
+    """Escaped text with the spans wrapped in <tag attrs>...</tag> (overlapping spans merged)."""
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, pos = [], 0
+    open_tag = f"<{tag}{(' ' + attrs) if attrs else ''}>"
+    for a, b in merged:
+        out.append(escape_text(text[pos:a]))
+        out.append(f"{open_tag}{escape_text(text[a:b])}</{tag}>")
+        pos = b
+    out.append(escape_text(text[pos:]))
+    return "".join(out)
+
+
+def snippet_markdown(passage: str, sentences: Sequence[str], snippet: str) -> tuple[str, str]:
+    """(Markdown, plain text) of a passage excerpt around the cited sentences, which are marked."""
+    spans = [s for s in (_find(passage, x) for x in sentences) if s]
+    if not spans:
+        found = _find(passage, snippet.split(" … ")[0]) if snippet else None
+        spans = [found] if found else []
+    if not spans:
+        excerpt = snippet or passage[: 2 * SNIPPET_CONTEXT]
+        return escape_text(_one_line(excerpt)), _one_line(excerpt)
+    lo = min(a for a, _ in spans)
+    hi = max(b for _, b in spans)
+    start = _word_start(passage, max(0, lo - SNIPPET_CONTEXT))
+    end = _word_end(passage, min(len(passage), hi + SNIPPET_CONTEXT))
+    body = highlight(passage[start:end], [(a - start, b - start) for a, b in spans])
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(passage) else ""
+    return prefix + _one_line(body) + suffix, _one_line(passage[start:end])
+
+
+def _word_start(text: str, i: int) -> int:
+    if i <= 0:
+        return 0
+    j = text.rfind(" ", 0, i)
+    return j + 1 if j >= 0 else 0
+
+
+def _word_end(text: str, i: int) -> int:
+    if i >= len(text):
+        return len(text)
+    j = text.find(" ", i)
+    return j if j >= 0 else len(text)
+
+
+def _one_line(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def render_answer(answer: Answer, *, links: bool = True) -> RenderedAnswer:
+    """The chat message for an answer: text with [n] markers, notes, then the Sources block.
+
+    `links=False` leaves out the in-app "open article" links (for the API, where they lead nowhere).
+    """
+    text, sources = merge_sources(answer)
+    parts = [escape_text(text)]
+    for note in answer.notes:
+        parts.append(f"*Note: {escape_text(note)}*")
+    if sources:
+        parts.append(sources_markdown(sources, covered=answer.covered, links=links))
+    return RenderedAnswer("\n\n".join(parts), text, sources, answer.covered)
+
+
+def sources_markdown(sources: Sequence[Source], *, covered: bool = True, links: bool = True) -> str:
+    lines = [SOURCES_HEADING if covered else CLOSEST_HEADING]
+    for s in sources:
+        title = escape_text(s.title)
+        if links:
+            href = article_href(s.root, s.source, s.positions[0] if s.positions else None)
+            title = f'<a href="{escape_attr(href)}" class="source-open" title="Read the whole article">{title}</a>'
+        where = f"{title} › {escape_text(s.section)}" if s.section else title
+        meta = [f"`{escape_text(s.source)}`", *([s.pages] if s.pages else []), f"relevance {s.relevance:.2f}"]
+        url = safe_url(s.url)
+        if url:
+            meta.append(f'<a href="{escape_attr(url)}" target="_blank" rel="noopener noreferrer">original page ↗</a>')
+        lines.append(f"**[{s.n}]** {where} · " + " · ".join(meta))
+        if covered:
+            for snip in s.snippets:
+                lines.append(f"> {snip}")
+    return "\n\n".join(lines)
+
+
+def streaming_markdown(text: str) -> str:
+    """What the chat shows while an answer is still coming in."""
+    return escape_text(text) + " ▍"
+
+
+# --- the whole article ------------------------------------------------------------------------
+
+
+def article_html(
+    article: Article, *, section: str | None = None, passage: str | None = None, pages: str = "",
+) -> str:
+    """The article as escaped HTML; the passage (a chunk of `section`) is marked with id="cited".
+    `pages` ("p. 3", "pp. 3–4") says where in the PDF the passage is."""
+    head = [f"<h2>{escape_text(article.title)}</h2>"]
+    meta = [f"<code>{escape_text(article.source)}</code>"]
+    if article.pages:
+        meta.append(f"PDF, {page_count(article.pages)}")
+    if pages and passage:
+        meta.append(f'<span class="cited-pages">cited passage: {escape_text(pages)}</span>')
+    url = safe_url(article.url)
+    if url:
+        meta.append(f'<a href="{escape_attr(url)}" target="_blank" rel="noopener noreferrer">original page ↗</a>')
+    head.append(f'<div class="reader-meta">{" · ".join(meta)}</div>')
+    body: list[str] = []
+    marked = False
+    candidates = [s for s in article.sections if s.heading == section] if section is not None else []
+    candidates += [s for s in article.sections if s not in candidates]
+    target_span: tuple[int, tuple[int, int]] | None = None
+    if passage:
+        for s in candidates:
+            span = _find(s.text, passage)
+            if span:
+                target_span = (article.sections.index(s), span)
+                break
+    for i, s in enumerate(article.sections):
+        part = []
+        if s.heading:
+            part.append(f"<h3>{escape_text(s.heading)}</h3>")
+        if target_span is not None and target_span[0] == i:
+            text = highlight(s.text, [target_span[1]], attrs='id="cited" class="cited"')
+            marked = True
+        else:
+            text = escape_text(s.text)
+        part.append(f'<div class="reader-text">{text}</div>')
+        cls = ' class="has-cited"' if target_span is not None and target_span[0] == i else ""
+        body.append(f"<section{cls}>{''.join(part)}</section>")
+    note = "" if marked or not passage else '<p class="reader-note">The cited passage could not be located in the current file.</p>'
+    return f'<article class="reader">{"".join(head)}{note}{"".join(body)}</article>'
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+PASSAGE_COLUMNS = ["#", "article › section", "source", "dense", "keyword", "fused", "passage"]
+ARTICLE_COLUMNS = ["title", "source", "format", "sections", "chunks", "ingested (UTC)", "folder"]
+
+
+def _round(x: float | None, nd: int = 3) -> float | None:
+    return None if x is None else round(float(x), nd)
+
+
+def passage_rows(hits: Sequence[Hit], preview: int = 220) -> list[list]:
+    """Rows of the Passages view: the dense (cosine), keyword (BM25) and fused (RRF) scores."""
+    rows = []
+    for i, h in enumerate(hits, 1):
+        where = f"{h.title} › {h.section}" if h.section else h.title
+        text = _one_line(h.text)
+        source = f"{h.source}, {page_label(h.page, h.page_end)}" if h.page is not None else h.source
+        rows.append([
+            i, where, source, _round(h.dense_score), _round(h.keyword_score, 2), _round(h.score, 4),
+            text if len(text) <= preview else text[:preview].rsplit(" ", 1)[0] + " …",
+        ])
+    return rows
+
+
+def article_rows(infos: Sequence[ArticleInfo], query: str = "") -> list[list]:
+    """Rows of the Articles table, filtered by words of `query` (all must appear, any case)."""
+    words = query.lower().split()
+    rows = []
+    for a in infos:
+        row = [a.title, a.source, a.kind, len(a.sections), a.chunks, a.ingested_at.replace("T", " ").replace("+00:00", ""), a.root]
+        hay = " ".join(str(x) for x in row).lower() + " " + " ".join(a.sections).lower()
+        if all(w in hay for w in words):
+            rows.append(row)
+    return rows
+
+
+def citation_dicts(citations: Sequence[Citation]) -> list[dict]:
+    return [
+        {"n": c.n, "title": c.title, "section": c.section, "source": c.source, "url": c.url, "snippet": c.snippet,
+         "page": c.page, "page_end": c.page_end}
+        for c in citations
+    ]
+
+
+__all__ = [
+    "ARTICLE_COLUMNS", "PASSAGE_COLUMNS", "RenderedAnswer", "Source", "article_href", "article_html", "article_key",
+    "article_rows", "escape_text", "merge_sources", "passage_rows", "render_answer", "safe_url", "streaming_markdown",
+]
