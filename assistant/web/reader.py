@@ -22,7 +22,6 @@ class Reader:
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
 
-
     def open_article(self, href: str) -> str:
         """Reader HTML for a source link `?article=<key>&p=<position>`."""
         query = parse_qs(urlsplit(href or "").query)
