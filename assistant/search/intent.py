@@ -256,7 +256,7 @@ _FRAME_WORDS = frozenset(
 
 def question_focus(question: str) -> str:
     """The question without its frame ("how do I get rid of", "what causes", "my", ...): what it
-    is about, to be matched against the passages on its own (assistant/assistant.py coverage)."""
+    is about, to be matched against the passages on its own (coverage in assistant/answering/asking.py)."""
     words = re.findall(r"[\w'’-]+", question.lower().replace("’", "'"))
     kept = [w for w in words if w not in _FRAME_WORDS]
     return " ".join(kept) or question

@@ -147,11 +147,22 @@ class Retriever:
     def search(
         self, query: str, k: int, query_vector: np.ndarray | None = None, per_article: int | None = None
     ) -> list[Hit]:
-        """The best k chunks, at most `per_article` (default: the setting) of one article."""
+        """The best k chunks, at most `per_article` (default: the setting) of one article: the candidate
+        lists fused (`fuse`), capped per article (`cap_per_article`), every hit with its cosine
+        similarity (`backfill_cosine`)."""
         s = self.settings
         per_article = per_article or s.max_per_article
         qv = self.embedder.embed_query(query) if query_vector is None else query_vector
-        n = max(s.candidates, k * 4)
+        fused = self.fuse(query, qv, max(s.candidates, k * 4))
+        order, chunks = self._read_chunks(fused.order(), k, per_article)
+        admitted = cap_per_article(order, chunks, fused.scores, per_article, k)
+        dense_score = backfill_cosine([cid for _, cid in admitted], fused.dense, self.vectors, qv)
+        return [_as_hit(chunks[cid], score, dense_score.get(cid), fused.keyword.get(cid)) for score, cid in admitted]
+
+    def fuse(self, query: str, qv: np.ndarray, n: int) -> Fused:
+        """The top n of the dense list, the keyword list and the heading list, fused by weighted
+        reciprocal rank."""
+        s = self.settings
         dense = self.vectors.query(qv, n)
         keyword = self.keyword().search(query, n)
 
@@ -176,8 +187,11 @@ class Retriever:
             for ids in headings.exact_matches(query):
                 for cid in ids:
                     fused[cid] += s.exact_heading_weight / (s.rrf_k + 1)
+        return Fused(fused, dense_score, keyword_score)
 
-        order = sorted(fused, key=lambda cid: -fused[cid])
+    def _read_chunks(self, order: list[str], k: int, per_article: int) -> tuple[list[str], dict[str, Chunk]]:
+        """The chunks of the best ids, read a hundred at a time until k articles (and k × per_article
+        chunks) are covered, with `order` cut where the reading stopped."""
         chunks: dict = {}
         articles: set[tuple[str, str]] = set()
         for start in range(0, len(order), 100):  # read chunks until k articles are covered
@@ -186,30 +200,55 @@ class Retriever:
             if len(articles) >= k and len(chunks) >= k * per_article:
                 order = order[: start + 100]
                 break
+        return order, chunks
 
-        # at most `per_article` chunks of one article (ranking an article by its best chunk
-        # plus a share of its next ones was measured and hurt: long articles crowd out precise ones)
-        by_article: dict[tuple[str, str], list[str]] = {}
-        for cid in order:
-            c = chunks.get(cid)
-            if c is None:  # a vector whose chunk is gone (another ingest is mid-way)
-                continue
-            by_article.setdefault((c.root, c.source), []).append(cid)
-        admitted: list[tuple[float, str]] = []
-        for ids in by_article.values():
-            admitted.extend((fused[cid], cid) for cid in ids[:per_article])
-        admitted.sort(key=lambda pair: -pair[0])
-        admitted = admitted[:k]
-        # a hit found only by the keyword lists still gets its cosine similarity: `ask` decides
-        # whether the articles cover a question on it, and a sure keyword match must not look
-        # like an unrelated passage
-        missing = [cid for _, cid in admitted if cid not in dense_score]
-        for cid, vec in self.vectors.vectors(missing).items():
-            dense_score[cid] = float(vec @ qv)
-        hits: list[Hit] = []
-        for score, cid in admitted:
-            hits.append(_as_hit(chunks[cid], score, dense_score.get(cid), keyword_score.get(cid)))
-        return hits
+
+@dataclass
+class Fused:
+    """The candidate lists of a query, fused."""
+
+    scores: dict[str, float]
+    """Chunk id -> weighted reciprocal-rank score, in the order the lists first named the chunks."""
+    dense: dict[str, float]
+    """Cosine similarity of the chunks the dense list found."""
+    keyword: dict[str, float]
+    """BM25 score of the chunks the keyword list found."""
+
+    def order(self) -> list[str]:
+        """The chunk ids, best fused score first (ties in first-named order)."""
+        return sorted(self.scores, key=lambda cid: -self.scores[cid])
+
+
+def cap_per_article(
+    order: list[str], chunks: dict[str, Chunk], scores: dict[str, float], per_article: int, k: int
+) -> list[tuple[float, str]]:
+    """The best k (fused score, chunk id) pairs, best first, with at most `per_article` chunks of one
+    article: each article's first ones in `order`. Ids without a chunk are skipped."""
+    # (ranking an article by its best chunk plus a share of its next ones was measured and hurt:
+    # long articles crowd out precise ones)
+    by_article: dict[tuple[str, str], list[str]] = {}
+    for cid in order:
+        c = chunks.get(cid)
+        if c is None:  # a vector whose chunk is gone (another ingest is mid-way)
+            continue
+        by_article.setdefault((c.root, c.source), []).append(cid)
+    admitted: list[tuple[float, str]] = []
+    for ids in by_article.values():
+        admitted.extend((scores[cid], cid) for cid in ids[:per_article])
+    admitted.sort(key=lambda pair: -pair[0])
+    return admitted[:k]
+
+
+def backfill_cosine(ids: list[str], dense: dict[str, float], vectors: VectorStore, qv: np.ndarray) -> dict[str, float]:
+    """`dense` with the cosine similarity of each of `ids` that the dense list did not find, computed
+    from its stored vector. A hit found only by the keyword lists still gets its cosine: `ask`
+    decides whether the articles cover a question on it, and a sure keyword match must not look
+    like an unrelated passage."""
+    scores = dict(dense)
+    missing = [cid for cid in ids if cid not in scores]
+    for cid, vec in vectors.vectors(missing).items():
+        scores[cid] = float(vec @ qv)
+    return scores
 
 
 def route(

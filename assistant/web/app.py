@@ -13,16 +13,12 @@ import os
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no telemetry, no version check
 
-import hashlib
 import html
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import gradio as gr
 
@@ -31,25 +27,23 @@ from ..assistant import Assistant
 from ..config import Settings
 from ..errors import AssistantError
 from ..search.conversation import fold_question, message_text, previous_questions
-from ..types import Answer, page_label
-from .feedback import record_feedback
+from ..types import Answer
+from .articles_tab import UPLOAD_TYPES, ArticlesTab
 from .mcp_auth import mcp_auth_middleware
 from .mcp_tools import ArticleTools
+from .ratings import Ratings
+from .reader import Reader
 from .render import (
     ARTICLE_COLUMNS,
     ARTICLE_PARAM,
     CLOSEST_HEADING,
     PASSAGE_COLUMNS,
     SOURCES_HEADING,
-    article_html,
-    article_key,
-    article_rows,
     escape_text,
     passage_rows,
     render_answer,
     streaming_markdown,
 )
-from .uploads import save_uploads
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +69,6 @@ LLM_DISCLAIMER = (
 TYPING_SECONDS = 0.6
 """An answer that arrives in one piece (extractive) is typed out over at most this long."""
 TYPING_WORDS = 4
-RECORDS_KEPT = 500
-UPLOAD_TYPES = ".txt, .md, .html, .mhtml, .pdf or .docx"
-"""The article formats the upload takes, as its label and its empty-upload message name them."""
-MAX_TABLE_ROWS = 1000
 
 CSS = """
 .app-header h1 { margin: 0; font-size: 1.5rem; }
@@ -191,7 +181,11 @@ def plain_history(history: list) -> list:
 
 
 class ChatApp:
-    """The handlers behind the UI; kept apart from the layout so they can be tested directly."""
+    """The handlers behind the UI; kept apart from the layout so they can be tested directly.
+
+    The chat is here; ratings (`Ratings`, web/ratings.py), the reader (`Reader`, web/reader.py) and the
+    Articles tab (`ArticlesTab`, web/articles_tab.py) are parts of their own, whose handlers this class
+    exposes under the names the layout uses."""
 
     def __init__(self, assistant: Assistant, settings: Settings | None = None, answer_stream: AnswerStream | None = None,
                  corpus: str | Path | None = None):
@@ -202,9 +196,22 @@ class ChatApp:
         grounded = getattr(assistant, "grounded", None)
         self.llm_name: str | None = grounded.name if grounded is not None else None
         """The configured language model ("openai:gpt-4o-mini"), None for extractive answers only."""
-        self._records: OrderedDict[str, dict] = OrderedDict()
-        self._records_lock = threading.Lock()
         self.typing_seconds = TYPING_SECONDS
+        self.ratings = Ratings(assistant)
+        self.reader = Reader(assistant)
+        self.articles = ArticlesTab(assistant, self.settings, self.corpus)
+        # the parts' handlers under the names the layout uses, bound as they are: Gradio reads their
+        # signatures (gr.Progress, gr.EventData, gr.Request parameters are filled in by it)
+        self.open_article = self.reader.open_article
+        self.on_source_click = self.reader.on_source_click
+        self.on_load = self.reader.on_load
+        self.article_table = self.articles.article_table
+        self.corpus_choices = self.articles.corpus_choices
+        self.refresh = self.articles.refresh
+        self.upload = self.articles.upload
+        self.resync = self.articles.resync
+        self.ask_delete = self.articles.ask_delete
+        self.delete = self.articles.delete
 
     # --- chat -----------------------------------------------------------------------------
 
@@ -247,7 +254,7 @@ class ChatApp:
             return
         rendered = render_answer(answer)
         markdown = rendered.markdown + backend_note(answer, self.llm_name)
-        self._remember(markdown, question, answer, rendered)
+        self.ratings.remember(markdown, question, answer, rendered)
         yield markdown, self._passages_heading(question, history, answer), passage_rows(answer.hits)
 
     def _passages_heading(self, question: str, history: list, answer: Answer) -> str:
@@ -260,21 +267,7 @@ class ChatApp:
         line += f"  \n{verdict} ({self.settings.min_score:.2f}) · dense = cosine similarity, keyword = BM25, fused = RRF"
         return line
 
-    # --- feedback -------------------------------------------------------------------------
-
-    @staticmethod
-    def _key(markdown: str) -> str:
-        return hashlib.sha1(markdown.encode("utf-8", "replace")).hexdigest()
-
-    def _remember(self, markdown: str, question: str, answer: Answer, rendered) -> None:
-        record = {
-            "question": question, "answer": rendered.text, "covered": answer.covered, "backend": answer.backend,
-            "sources": [s.as_dict() for s in rendered.sources], "notes": list(answer.notes),
-        }
-        with self._records_lock:
-            self._records[self._key(markdown)] = record
-            while len(self._records) > RECORDS_KEPT:
-                self._records.popitem(last=False)
+    # --- ratings --------------------------------------------------------------------------
 
     def like(self, history: list, evt: gr.LikeData) -> None:
         """Save a like / dislike with the question, answer and sources to <store>/feedback.jsonl."""
@@ -288,137 +281,7 @@ class ChatApp:
             raise gr.Error("That message is no longer in the chat.")
         shown = message_text(messages[index].get("content") if isinstance(messages[index], dict) else messages[index])
         users = previous_questions(plain_history(messages[:index]))
-        with self._records_lock:
-            record = self._records.get(self._key(shown))
-        if record is None:  # e.g. the app restarted since: keep what the page shows
-            answer_part, _, sources_part = shown.partition(SOURCES_HEADING)
-            record = {"question": users[-1] if users else "", "answer": answer_part.strip(),
-                      "sources": [line for line in sources_part.splitlines() if line.startswith("**[")]}
-        rating = liked is not False
-        extra = {k: v for k, v in record.items() if k not in ("question", "answer", "sources")}
-        return record_feedback(
-            self.assistant.store_dir, liked=rating, question=record["question"], answer=record["answer"],
-            sources=record["sources"], feedback=liked if isinstance(liked, str) else None, **extra,
-        )
-
-    # --- reading an article ---------------------------------------------------------------
-
-    def open_article(self, href: str) -> str:
-        """Reader HTML for a source link `?article=<key>&p=<position>`."""
-        query = parse_qs(urlsplit(href or "").query)
-        key = (query.get(ARTICLE_PARAM) or [""])[0]
-        try:
-            position = int((query.get("p") or ["-1"])[0])
-        except ValueError:
-            position = -1
-        info = next((a for a in self.assistant.articles() if article_key(a.root, a.source) == key), None)
-        if info is None:
-            return '<p class="reader-note">This article is no longer in the store (it may have been deleted or re-synced).</p>'
-        try:
-            article = self.assistant.article(info.root, info.source)
-        except AssistantError as exc:
-            return f'<p class="reader-note">Cannot open {escape_text(info.source)}: {escape_text(str(exc))}</p>'
-        chunk = next((c for c in self.assistant.chunks(info.root, info.source) if c.position == position), None)
-        return article_html(article, section=chunk.section if chunk else None, passage=chunk.text if chunk else None,
-                            pages=page_label(chunk.page, chunk.page_end) if chunk else "")
-
-    def on_source_click(self, evt: gr.EventData):
-        href = getattr(evt, "href", "") if evt is not None else ""
-        return self.open_article(href), gr.Sidebar(open=True)
-
-    def on_load(self, request: gr.Request):
-        """`?article=...` in the page address opens that article (links opened in a new tab)."""
-        params = dict(request.query_params) if request is not None else {}
-        if params.get(ARTICLE_PARAM):
-            href = "?" + "&".join(f"{k}={v}" for k, v in params.items() if k in (ARTICLE_PARAM, "p"))
-            return self.open_article(href), gr.Sidebar(open=True)
-        return gr.skip(), gr.skip()
-
-    # --- articles tab ---------------------------------------------------------------------
-
-    def article_table(self, query: str = ""):
-        """Rows of the Articles table (at most MAX_TABLE_ROWS: the filter narrows a big store down)."""
-        return article_rows(self.assistant.articles(), query or "")[:MAX_TABLE_ROWS]
-
-    def corpus_choices(self) -> list[tuple[str, str]]:
-        root = str(self.corpus)
-        return [(f"{a.title} — {a.source}", a.source) for a in self.assistant.articles() if a.root == root]
-
-    def refresh(self, query: str = ""):
-        return self.article_table(query), gr.Dropdown(choices=self.corpus_choices(), value=None), self._corpus_line()
-
-    def _corpus_line(self) -> str:
-        infos = self.assistant.articles()
-        in_corpus = sum(a.root == str(self.corpus) for a in infos)
-        shown = f" (the table shows up to {MAX_TABLE_ROWS}: filter to narrow it down)" if len(infos) > MAX_TABLE_ROWS else ""
-        return (f"{len(infos)} articles in the store, {in_corpus} from the corpus folder "
-                f"`{escape_text(str(self.corpus))}`{shown}.")
-
-    def _sync(self, progress: gr.Progress) -> str:
-        def step(done: int, total: int) -> None:
-            progress(done / total if total else 1.0, desc=f"Ingesting {done}/{total} articles")
-
-        progress(0.0, desc="Scanning the corpus folder")
-        report = self.assistant.ingest([self.corpus], progress=step)
-        lines = [
-            f"**Sync:** {report.added} added, {report.updated} updated, {report.removed} removed, "
-            f"{report.unchanged} unchanged; {report.chunks} chunks embedded in {report.seconds:.1f} s."
-        ]
-        for path, reason in report.skipped:
-            name = Path(path).name
-            lines.append(f"- skipped `{escape_text(name)}`: {escape_text(reason)}")
-        return "\n".join(lines)
-
-    def upload(self, files: list | None, query: str, progress: gr.Progress = gr.Progress()):  # noqa: B008 - Gradio's idiom
-        if not files:
-            return f"Choose one or more {UPLOAD_TYPES} files first.", *self.refresh(query), gr.skip()
-        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in files]
-        progress(0.0, desc="Saving files")
-        try:
-            results = save_uploads(paths, self.corpus, int(self.settings.max_upload_mb * 1_000_000))
-        except AssistantError as exc:
-            return f"⚠️ {escape_text(str(exc))}", *self.refresh(query), gr.skip()
-        icons = {"added": "✓", "replaced": "↻", "unchanged": "=", "refused": "✗"}
-        lines = [f"{icons[r.status]} **{escape_text(r.name)}** — {r.status}: {escape_text(r.reason)}" for r in results]
-        if any(r.status in ("added", "replaced") for r in results):
-            try:
-                lines.append(self._sync(progress))
-            except AssistantError as exc:
-                lines.append(f"⚠️ Ingest failed: {escape_text(str(exc))}")
-        else:
-            lines.append("Nothing new to ingest.")
-        return "  \n".join(lines), *self.refresh(query), None
-
-    def resync(self, query: str, progress: gr.Progress = gr.Progress()):  # noqa: B008
-        try:
-            summary = self._sync(progress)
-        except AssistantError as exc:
-            summary = f"⚠️ {escape_text(str(exc))}"
-        return summary, *self.refresh(query)
-
-    def ask_delete(self, source: str | None):
-        if not source:
-            return gr.Row(visible=False), "Choose an article to delete first."
-        return gr.Row(visible=True), (
-            f"Delete **{escape_text(source)}** from the store *and* remove the file from "
-            f"`{escape_text(str(self.corpus))}`? This cannot be undone."
-        )
-
-    def delete(self, source: str | None, query: str):
-        hide = gr.Row(visible=False)
-        if not source:
-            return "Choose an article to delete first.", hide, *self.refresh(query)
-        path = (self.corpus / source).resolve()
-        if not path.is_relative_to(self.corpus) or path == self.corpus:
-            return f"✗ {escape_text(source)} is not inside the corpus folder.", hide, *self.refresh(query)
-        try:
-            if path.is_file():
-                path.unlink()
-            removed = self.assistant.remove(self.corpus, source)
-        except (OSError, AssistantError) as exc:
-            return f"⚠️ Could not delete {escape_text(source)}: {escape_text(str(exc))}", hide, *self.refresh(query)
-        what = "removed from the store and the folder" if removed else "file removed (it was not in the store)"
-        return f"✓ **{escape_text(source)}** {what}.", hide, *self.refresh(query)
+        return self.ratings.record(shown, users[-1] if users else "", liked)
 
 
 def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_stream: AnswerStream | None = None,
@@ -466,7 +329,7 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
                 passages_heading.render()
                 passages.render()
             with gr.Tab("Articles", id="articles") as articles_tab:
-                corpus_line = gr.Markdown(app._corpus_line())
+                corpus_line = gr.Markdown(app.articles.corpus_line())
                 with gr.Row():
                     query = gr.Textbox(placeholder="Filter by title, file or section…", show_label=False, scale=4)
                     refresh_btn = gr.Button("Refresh", scale=0, min_width=100)

@@ -1,0 +1,183 @@
+"""`Asker`: questions against a `Library` — search, ask (extractive, or written by a language model
+and checked), streaming, and follow-ups made standalone."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..config import Settings
+from ..errors import QuestionError
+from ..search.conversation import fold_question
+from ..search.intent import question_focus, question_kind, unaddressed
+from ..search.questions import clean_question
+from ..search.retrieval import Retriever, route
+from ..types import Answer, Hit
+from .boilerplate import StatsCache
+from .extractive import ExtractiveAnswerer, not_covered, split_units
+from .grounded import GroundedAnswerer, history_turns
+from .llm import resolve_llm
+from .safety import urgent_notice
+
+if TYPE_CHECKING:
+    from ..library import Library
+
+log = logging.getLogger(__name__)
+
+
+def load_grounded(llm: Any, settings: Settings) -> GroundedAnswerer | None:
+    """The language-model answerer for `llm=` or ASSISTANT_LLM; None = extractive answers only."""
+    backend = resolve_llm(llm, settings.llm, settings.llm_timeout)
+    return GroundedAnswerer(backend) if backend is not None else None
+
+
+class Asker:
+    """Answers questions from a library's passages; safe to share between threads.
+
+    Each question first brings the library up to date with other processes' ingests (`refresh`)."""
+
+    def __init__(self, library: Library, grounded: GroundedAnswerer | None):
+        self.library = library
+        self.settings = library.settings
+        self.embedder = library.embedder
+        self.vectors = library.vectors
+        self.grounded = grounded
+        """Answers with a language model (ASSISTANT_LLM or `llm=`); None = extractive only."""
+        self.retriever = Retriever(self.settings, self.embedder, self.vectors, library.manifest, library.keyword)
+        self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer_passages, self.settings.answer_sentences)
+        self.stats = StatsCache(library.keyword, library.manifest, lambda text: (u.text for u in split_units(text)))
+        """Boilerplate sentences of the store (assistant/answering/boilerplate.py), measured once per generation."""
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        """The best k passages for the query, best first (never refuses)."""
+        q, _ = clean_question(query, self.settings.max_question_chars)
+        if not q:
+            return []
+        self.library.refresh()
+        return self.retriever.search(q, k)
+
+    def ask(self, question: str, k: int | None = None, *, history: Any = None) -> Answer:
+        """A cited Markdown answer, or a plain 'not covered' answer naming the closest articles.
+
+        With a language model configured the model writes the answer from the passages and its
+        citations are checked (falling back to the extractive answer, with a note, when it fails or
+        cites nothing valid). `history` (Gradio chat messages or (user, assistant) pairs) turns a
+        follow-up into a standalone question."""
+        asked = self._prepare(question, k, history)
+        if not asked.covered:
+            answer = not_covered(asked.q, asked.hits)
+        elif self.grounded is not None:
+            answer = self.grounded.answer(asked.q, asked.hits, asked.extractive, asked.deadline)
+        else:
+            answer = asked.extractive()
+        return self._finish(answer, question, asked)
+
+    def ask_stream(self, question: str, history: Any = None, *, k: int | None = None) -> Iterator[str | Answer]:
+        """`ask`, streamed: text pieces as the language model writes them, then the final checked
+        Answer, whose text replaces the pieces (it may differ: markers renumbered or removed, or the
+        extractive answer after a failure). Without a language model: the answer text, then the Answer."""
+        asked = self._prepare(question, k, history)
+        if asked.covered and self.grounded is not None:
+            for item in self.grounded.stream(asked.q, asked.hits, asked.extractive, asked.deadline):
+                yield self._finish(item, question, asked) if isinstance(item, Answer) else item
+            return
+        answer = asked.extractive() if asked.covered else not_covered(asked.q, asked.hits)
+        answer = self._finish(answer, question, asked)
+        yield answer.text
+        yield answer
+
+    def _prepare(self, question: str, k: int | None, history: Any) -> _Asked:
+        q, notes = clean_question(question, self.settings.max_question_chars)
+        if not q:
+            raise QuestionError("Please type a question: it is empty.")
+        deadline = time.monotonic() + self.grounded.backend.timeout if self.grounded is not None else None
+        turns = history_turns(history)
+        if turns:
+            q = self._standalone(q, turns, history, deadline, notes)
+        self.library.refresh()
+        qv = self.embedder.embed_query(q)
+        hits = self.retriever.search(
+            q, k or max(8, self.settings.answer_passages), query_vector=qv,
+            per_article=self.settings.answer_per_article,
+        )
+        covered = self._covered(q, hits, qv)
+        kind = question_kind(q)
+        passages, doctor = (
+            route(self.retriever, kind, hits, qv, self.settings.answer_passages) if covered else (hits, None)
+        )
+        stats = self.stats()
+
+        def extractive() -> Answer:
+            return self.answerer.answer(q, passages, qv, kind=kind, stats=stats, doctor=doctor)
+
+        return _Asked(q, notes, passages, covered, extractive, deadline)
+
+    def _covered(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> bool:
+        """Whether the articles answer the question: the best passage is close to the question
+        (cosine) *and* to what the question is about, its focus without the frame ("head lice"
+        of "how do I treat head lice?"): a question about something the articles never discuss
+        still lands near the articles on its neighbours, but its focus does not."""
+        best, focus = self.evidence(q, hits, qv)
+        return best >= self.settings.min_score and best + focus >= self.settings.min_evidence
+
+    def evidence(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> tuple[float, float]:
+        """(best cosine of question and passage, best cosine of the question's focus and the first
+        passages): what `ask` decides coverage on (the eval harness reports both). `qv`, the
+        question's vector, serves as the focus vector when the question has no frame words."""
+        best = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
+        if best < self.settings.min_score:
+            return best, 0.0
+        top = [h.chunk_id for h in hits[: self.settings.answer_passages] if h.chunk_id]
+        focus_text = question_focus(q)
+        fv = qv if qv is not None and focus_text == q else self.embedder.embed_query(focus_text)
+        focus = max((float(v @ fv) for v in self.vectors.vectors(top).values()), default=0.0)
+        log.debug("coverage of %r: best cosine %.3f, focus %.3f", q, best, focus)
+        return best, focus
+
+    def _standalone(
+        self, q: str, turns: list[tuple[str, str]], history: Any, deadline: float | None, notes: list[str]
+    ) -> str:
+        """A follow-up made standalone: by the language model if there is one (given at most half
+        the time budget), else (or when it fails) by folding in the conversation without an LLM."""
+        if self.grounded is not None and deadline is not None:
+            budget = min(deadline, time.monotonic() + self.grounded.backend.timeout / 2)
+            standalone = self.grounded.condense(q, turns, budget)
+            if standalone:
+                standalone, _ = clean_question(standalone, self.settings.max_question_chars)
+            if standalone:
+                if standalone.casefold() != q.casefold():
+                    notes.append(f"Read as: {standalone}")
+                return standalone
+        return fold_question(q, history)
+
+    def _finish(self, answer: Answer, question: str, asked: _Asked) -> Answer:
+        answer.question = question if len(question) <= self.settings.max_question_chars else asked.q
+        answer.notes = asked.notes + answer.notes
+        notice = urgent_notice(question) or urgent_notice(asked.q)  # the question as asked, or as folded
+        if notice and not answer.text.startswith(notice):
+            answer.text = f"{notice}\n\n{answer.text}"
+        if answer.covered:  # who the question is about, when no cited passage speaks of them
+            cited = {(c.root, c.source, c.position) for c in answer.citations}
+            passages = [h.text for h in answer.hits if (h.root, h.source, h.position) in cited]
+            for qualifier in unaddressed(f"{question}\n{asked.q}", passages):
+                if qualifier.note not in answer.text:
+                    answer.text += f"\n\n{qualifier.note}"
+        return answer
+
+
+@dataclass
+class _Asked:
+    """A question after cleaning and retrieval, before it is answered."""
+
+    q: str
+    notes: list[str]
+    hits: list[Hit]
+    covered: bool
+    extractive: Callable[[], Answer]
+    deadline: float | None = None
+    """time.monotonic() by which the language model must be done (ASSISTANT_LLM_TIMEOUT)."""

@@ -1,0 +1,236 @@
+"""`Library`: one opened store — its manifest, vectors, embedder and keyword index — kept current
+with other processes' ingests, and changed (ingest, check, remove) under the store's locks."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from ..config import Settings
+from ..embedding.embedder import Embedder
+from ..errors import AssistantError, StoreError
+from ..ingest.chunking import Chunker
+from ..ingest.fulltext import load_article
+from ..ingest.manifest import Manifest
+from ..ingest.sync import Syncer, resolve_folder, timed
+from ..search.keyword import KeywordIndex, index_text
+from ..search.store import VectorStore
+from ..types import Article, ArticleInfo, CheckReport, Chunk, IngestReport
+from .locks import store_lock, try_store_lock
+from .probes import check_model, check_vectors
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int], None]
+
+
+class Library:
+    """An opened store (see `open_store` for opening the folder): checks on construction that it is the
+    current model's and that its manifest and vectors agree, then loads its keyword index.
+
+    Reads (`keyword`, the manifest, the vectors) are safe from many threads; `ingest`, `check` and
+    `remove` are serialised per store by an OS-level lock, and another process's ingest is picked up
+    by `refresh` (which `Assistant` calls before every query).
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder, vectors: VectorStore, manifest: Manifest):
+        self.settings = settings
+        self.embedder = embedder
+        self.vectors = vectors
+        self.manifest = manifest
+        self.chunker = Chunker(embedder.count_tokens, embedder.max_tokens, settings.chunk_tokens, settings.chunk_overlap)
+        self._keyword = KeywordIndex([], None, -1)
+        self._refresh_lock = threading.RLock()
+        self._ingest_lock = threading.Lock()
+        self.owns_vectors = False
+        """Close the vector store with the library (it was opened here, not passed in)."""
+        self.repaired_on_open: list[str] = []
+        """Repairs made while opening (a damaged vector index rebuilt): reported by `check`."""
+        check_model(self.manifest, self.embedder, self.vectors)
+        check_vectors(self.manifest, self.vectors)
+        self.refresh()
+
+    @property
+    def read_only(self) -> bool:
+        """The store cannot be written (read-only disk or permissions): it answers, ingest and remove refuse."""
+        return self.manifest.read_only
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.settings.max_file_mb * 2**20)
+
+    @property
+    def store_dir(self) -> Path:
+        return self.manifest.path.parent
+
+    def keyword(self) -> KeywordIndex:
+        """The keyword index of the store as last loaded (`refresh` keeps it current)."""
+        return self._keyword
+
+    # --- keeping up with other processes ------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the keyword index (and Chroma's view) if another ingest changed the store."""
+        generation = self.manifest.generation
+        if generation == self._keyword.generation:
+            return
+        with self._refresh_lock:
+            if generation == self._keyword.generation:
+                return
+            first = self._keyword.generation < 0
+            if self._ingest_lock.locked() and not first:
+                return  # our own ingest is running: it installs the new index when it is done
+            with try_store_lock(self.store_dir) as free:  # held so no ingest starts mid-reload
+                if not free and not first:
+                    return  # an ingest is running elsewhere: keep the current view until it finishes
+                generation = self.manifest.generation
+                saved = KeywordIndex.load(self._keyword_dir)
+                if saved is not None and saved.generation == generation:
+                    index = saved
+                else:
+                    index = self._build_keyword(generation)
+                if not first:
+                    self.vectors.reload()  # written by another process: reopen Chroma's client now
+            self._keyword = index
+            log.info("keyword index at generation %d (%d chunks)", generation, len(index))
+
+    @property
+    def _keyword_dir(self) -> Path:
+        return self.store_dir / "keyword"
+
+    def _build_keyword(self, generation: int) -> KeywordIndex:
+        ids, texts = [], []
+        for c in self.manifest.iter_chunks():
+            ids.append(c.id)
+            texts.append(index_text(c.title, c.section, c.text))
+        return KeywordIndex.build(ids, texts, generation)
+
+    # --- changing the store -----------------------------------------------------------------
+
+    def ingest(
+        self, folders: Sequence[str | Path] | str | Path, *, rebuild: bool = False, progress: ProgressFn | None = None
+    ) -> IngestReport:
+        """Sync each folder into the store (add new, replace changed, remove deleted articles)."""
+        if isinstance(folders, str | Path):
+            folders = [folders]
+        roots = [resolve_folder(f) for f in folders]  # fail before touching anything
+        self._writable()
+        report = IngestReport()
+        with self._ingest_lock, store_lock(self.store_dir):
+            if rebuild:
+                self._wipe_locked()
+            syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker, progress or _tqdm_progress(),
+                            max_file_bytes=self.max_file_bytes)
+
+            def run() -> None:
+                syncer.recover()
+                syncer.reconcile()
+                for root in roots:
+                    syncer.sync(root, report)
+                self._save_keyword()
+
+            timed(run, report)
+        log.info("ingest done: %s", report)
+        return report
+
+    def check(self, repair: bool = True) -> CheckReport:
+        """Verify the store without syncing any folder: every manifest chunk has a vector that a dense
+        query for it reaches, and every vector has a chunk. With `repair`, an interrupted ingest is
+        finished, missing or unreachable vectors are re-added from the manifest and a damaged index
+        is rebuilt from it; `CheckReport.problems` lists what could not be repaired."""
+        if repair and self.manifest.read_only:
+            repair = False  # a read-only store can be checked, not repaired
+        with self._ingest_lock, store_lock(self.store_dir, wait=repair):
+            syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
+            journal = len(self.manifest.journal())
+            if repair:
+                syncer.replay()
+            report = syncer.checker().run(repair=repair)
+            report.repaired[:0] = self.repaired_on_open
+            if journal:
+                (report.repaired if repair else report.problems).append(
+                    f"{'finished' if repair else 'unfinished:'} an interrupted ingest ({journal} journal entries)")
+            if repair:
+                self._save_keyword()
+        log.info("check done: %s", report)
+        return report
+
+    def remove(self, folder: str | Path, source: str) -> bool:
+        """Drop one article from the store (the file is left alone). False if it was not there."""
+        root = str(Path(folder).expanduser().resolve())
+        self._writable()
+        with self._ingest_lock, store_lock(self.store_dir):
+            syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
+            syncer.recover()
+            removed = syncer.remove_article(root, Path(source).as_posix())
+            if removed:
+                self._save_keyword()
+        return removed
+
+    def _writable(self) -> None:
+        if self.manifest.read_only:
+            raise StoreError(f"the store {self.store_dir} is read-only: it can be read (--list, ask, search, the app), "
+                             "not changed")
+
+    def _save_keyword(self) -> None:
+        generation = self.manifest.generation
+        saved = KeywordIndex.load(self._keyword_dir)
+        if saved is not None and saved.generation == generation:
+            self._keyword = saved
+            return
+        log.info("writing keyword index (generation %d)", generation)
+        index = self._build_keyword(generation)
+        index.save(self._keyword_dir)
+        self._keyword = index
+
+    def _wipe_locked(self) -> None:
+        self.vectors.drop()
+        with self.manifest.write() as db:
+            for table in ("chunks", "articles", "journal"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+            db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+        shutil.rmtree(self._keyword_dir, ignore_errors=True)
+        check_model(self.manifest, self.embedder, self.vectors)
+
+    # --- reading articles -------------------------------------------------------------------
+
+    def articles(self) -> list[ArticleInfo]:
+        return self.manifest.article_infos()
+
+    def article(self, folder: str | Path, source: str) -> Article:
+        """The whole text of an ingested article (re-read from its file, else from the stored chunks)."""
+        root = str(Path(folder).expanduser().resolve())
+        if (root, source) not in self.manifest.stored_articles(root):
+            raise AssistantError(f"{source!r} from {root} is not in the store")
+        return load_article(root, source, self.manifest.iter_chunks(root, source))
+
+    def chunks(self, folder: str | Path | None = None, source: str | None = None) -> Iterator[Chunk]:
+        root = str(Path(folder).expanduser().resolve()) if folder is not None else None
+        return self.manifest.iter_chunks(root, source)
+
+    def close(self) -> None:
+        self.manifest.close()
+        if self.owns_vectors:
+            self.vectors.close()
+
+
+def _tqdm_progress() -> ProgressFn | None:
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar: list = []
+
+    def update(done: int, total: int) -> None:
+        if not bar:
+            bar.append(tqdm(total=total, unit="article", desc="ingest"))
+        bar[0].n = done
+        bar[0].refresh()
+        if done >= total:
+            bar[0].close()
+
+    return update
