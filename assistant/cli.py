@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 from .assistant import Assistant
 from .config import Settings
 from .errors import AssistantError
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+from .log_setup import setup_logging
 
 
 def ingest_main(argv: list[str] | None = None) -> int:
@@ -31,7 +24,7 @@ def ingest_main(argv: list[str] | None = None) -> int:
                         "can be repaired, and exit (0: consistent or repaired, 1: needs --rebuild)")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
     args = p.parse_args(argv)
-    _setup_logging(args.verbose)
+    setup_logging(args.verbose)
     try:
         bot = Assistant.open(args.store, settings=settings, rebuild=args.rebuild and not (args.list or args.check))
         if args.check:
@@ -71,7 +64,7 @@ def ask_main(argv: list[str] | None = None) -> int:
     p.add_argument("-k", type=int, default=None, help="passages to consider")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
-    _setup_logging(args.verbose)
+    setup_logging(args.verbose)
     try:
         bot = Assistant.open(args.store)
         if not bot.articles():
