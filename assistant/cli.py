@@ -1,4 +1,5 @@
-"""Command-line shells over the Python API: `python ingest.py` and `python -m assistant`."""
+"""Command-line shells over the Python API: `python ingest.py` (or the `assistant-ingest` command) and
+`python -m assistant` (or the `assistant` command)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from .log_setup import setup_logging
 
 def ingest_main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
-    p = argparse.ArgumentParser(prog="ingest.py", description="Sync folders of articles into the store.")
+    p = argparse.ArgumentParser(description="Sync folders of articles into the store.")
     p.add_argument("folders", nargs="*", help=f"folders of .txt/.md/.html/.mhtml/.pdf/.docx articles (default: {settings.corpus})")
     p.add_argument("--store", type=Path, help=f"store folder (default: {settings.store})")
     p.add_argument("--rebuild", action="store_true", help="empty the store first and re-embed everything")
@@ -58,7 +59,8 @@ def ingest_main(argv: list[str] | None = None) -> int:
 
 
 def ask_main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m assistant", description="Answer a question from the ingested articles.")
+    prog = "python -m assistant" if Path(sys.argv[0]).name == "__main__.py" else None  # else the command's name
+    p = argparse.ArgumentParser(prog=prog, description="Answer a question from the ingested articles.")
     p.add_argument("question")
     p.add_argument("--store", type=Path, help="store folder (default: ASSISTANT_STORE or ./data)")
     p.add_argument("-k", type=int, default=None, help="passages to consider")
