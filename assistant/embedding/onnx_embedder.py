@@ -30,7 +30,7 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import AssistantError
-from .embedder import resolve_model
+from .base import resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class OnnxEmbedder:
         model: str,
         model_dir: Path,
         onnx_path: Path,
-        batch_size: int = 64,
+        batch_size: int = Settings.embed_batch_size,
         threads: int = 0,
         query_threads: int = 0,
     ):
