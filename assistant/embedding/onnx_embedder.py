@@ -1,12 +1,11 @@
-"""The fast embedding path: an optimised, int8-quantised ONNX export of the model, run by onnxruntime.
+"""The onnx backend: an optimised, int8-quantised ONNX export of the model, run by onnxruntime.
 
-Built once per model (about 20 s: `torch.onnx.export`, attention fusion with onnxruntime's BERT
-optimizer, dynamic int8 quantisation of the dense layers) and cached in a user cache folder, so
-later processes never import torch. Documents go through the int8 graph (about 2x faster than
-fp32); single queries through the fused fp32 graph, so a query vector equals sentence-transformers'
-and only document vectors carry the int8 error (cosine about 0.995 to fp32). Both use mean pooling
-over the attention mask and L2 normalisation, as sentence-transformers does. Figures:
-docs/BENCHMARKS.md.
+`ensure_built` makes the model once per model and recipe (`torch.onnx.export`, attention fusion
+with onnxruntime's BERT optimizer, dynamic int8 quantisation of the dense layers) and caches it, so
+later processes never import torch. Documents go through the int8 graph; single questions through
+the fused fp32 graph, so a question's vector equals sentence-transformers' and only document
+vectors carry the int8 error. Both use mean pooling over the attention mask and L2 normalisation,
+as sentence-transformers does. Speed and accuracy figures: docs/DEFAULTS.md, docs/BENCHMARKS.md.
 
 Cache: `$ASSISTANT_ONNX_CACHE` (or the `onnx_cache` setting), else `$XDG_CACHE_HOME/assistant-onnx`
 (`~/.cache/assistant-onnx`), one folder per hash of the model files and this recipe's version.
@@ -237,9 +236,7 @@ class OnnxEmbedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """A few dozen short texts on the query path (answer sentences): the int8 graph with the
         query threads (all cores by default), thread spinning off (so that concurrent asks do not
-        burn each other's cores), in length-sorted batches of 8. Measured on 80 MEDIQA asks (~17
-        units, ~490 word pieces each) on the idle 2-core machine: p50 91 ms with 2 threads against
-        224 ms with 1."""
+        burn each other's cores), in length-sorted batches of 8 (measurements: docs/DEFAULTS.md)."""
         return self._embed(texts, self._units, 8)
 
     def _units(self):
@@ -380,7 +377,7 @@ def build(model_dir: Path, out_dir: Path) -> Path:
 
     int8 = out_dir / MODEL_FILE
     with quiet_build():
-        quantize_dynamic(  # attention kept fp32: cosine to fp32 0.9958 instead of 0.9943, ~5% slower
+        quantize_dynamic(  # MatMul weights int8, the fused attention fp32 (why: docs/DEFAULTS.md)
             str(opt_path), str(int8), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"],
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
