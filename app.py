@@ -1,106 +1,14 @@
 #!/usr/bin/env python
 """The chat in the browser: `python app.py [--store DIR] [--corpus DIR] [--host 127.0.0.1] [--port 7860]`.
 
-Syncs the corpus folder into the store (progress in the console), then serves the Gradio app
-(assistant/web/app.py) on 127.0.0.1 unless told otherwise. Settings also come from ASSISTANT_*
-environment variables (ASSISTANT_CORPUS, ASSISTANT_STORE, ASSISTANT_AUTH="user:password", ...).
+The same as the `assistant-app` command (`pip install .`): both run assistant/web/serve.py's `main`.
 """
 
-from __future__ import annotations
+import sys
 
-import os
-import time
+from assistant.web.serve import main, parse_args
 
-STARTED = time.perf_counter()
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no telemetry, no version check
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-import argparse  # noqa: E402
-import logging  # noqa: E402
-import sys  # noqa: E402
-import threading  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="app.py", description="Chat with cited answers over a folder of health articles.")
-    p.add_argument("--store", type=Path, help="store folder (default: ASSISTANT_STORE or ./data)")
-    p.add_argument("--corpus", type=Path, help="folder of articles to sync, upload into and delete from "
-                                               "(default: ASSISTANT_CORPUS or ./corpus)")
-    p.add_argument("--host", help="address to listen on (default: ASSISTANT_HOST or 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port (default: ASSISTANT_PORT or 7860)")
-    p.add_argument("--mcp", action="store_true", help="also serve the tools search_articles, ask and get_article "
-                                                      "to MCP clients (default: ASSISTANT_MCP or off)")
-    p.add_argument("--no-sync", action="store_true", help="serve the store as it is, without syncing the corpus first")
-    p.add_argument("-v", "--verbose", action="store_true", help="log more")
-    return p.parse_args(argv)
-
-
-def warm_up(bot) -> None:
-    """Answer one question in the background so the first user's answer is not the slow one."""
-    try:
-        bot.ask("Why do I get leg cramps at night?")
-    except Exception:  # noqa: BLE001 - warming up is optional
-        logging.getLogger("app").debug("warm-up question failed", exc_info=True)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    from assistant import Assistant, AssistantError, Settings
-
-    try:
-        settings = Settings.from_env(store=args.store, corpus=args.corpus, host=args.host, port=args.port,
-                                     mcp=True if args.mcp else None)
-        corpus = settings.corpus.expanduser()
-        if not corpus.is_dir():
-            raise AssistantError(f"corpus folder not found: {corpus} (create it or pass --corpus DIR)")
-        print(f"Opening the store {settings.store} …", flush=True)
-        bot = Assistant.open(settings=settings)
-        if bot.read_only:
-            print("The store is read-only: answering from it without syncing.", flush=True)
-        elif not args.no_sync:
-            print(f"Syncing {corpus} …", flush=True)
-            report = bot.ingest([corpus])
-            print(f"  {report}".replace("\n", "\n  "), flush=True)
-        print(f"{len(bot.articles())} articles ready.", flush=True)
-        from assistant.web.app import build_ui, launch_kwargs
-
-        demo = build_ui(bot, settings, corpus=corpus)
-        kwargs = launch_kwargs(settings)  # checks ASSISTANT_AUTH
-        demo.queue(default_concurrency_limit=4)
-        _, local_url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **kwargs)
-        if settings.mcp and not demo.mcp_server:
-            demo.close()
-            raise AssistantError(f"the MCP server did not start: {demo.mcp_error}")
-    except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # e.g. the port is taken
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted: the next start finishes the sync", file=sys.stderr)
-        return 130
-    # The first question pays for loading the vector index and the model's first run: pay it now.
-    threading.Thread(target=warm_up, args=(bot,), daemon=True, name="warm-up").start()
-    login = " (login required)" if "auth" in kwargs else ""
-    if settings.mcp:
-        how = "; send the login as HTTP basic auth" if login else ""
-        print(f"MCP tools (search_articles, ask, get_article): {local_url}gradio_api/mcp/{how}", flush=True)
-    print(f"Ready in {time.perf_counter() - STARTED:.1f} s: open {local_url}{login}  (Ctrl+C to stop)", flush=True)
-    try:
-        demo.block_thread()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        demo.close()
-        bot.close()
-    return 0
-
+__all__ = ["main", "parse_args"]
 
 if __name__ == "__main__":
     sys.exit(main())

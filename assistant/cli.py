@@ -1,27 +1,21 @@
-"""Command-line shells over the Python API: `python ingest.py` and `python -m assistant`."""
+"""Command-line shells over the Python API: `python ingest.py` (or the `assistant-ingest` command) and
+`python -m assistant` (or the `assistant` command)."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 from .assistant import Assistant
 from .config import Settings
 from .errors import AssistantError
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+from .log_setup import setup_logging
 
 
 def ingest_main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
-    p = argparse.ArgumentParser(prog="ingest.py", description="Sync folders of articles into the store.")
+    p = argparse.ArgumentParser(description="Sync folders of articles into the store.")
     p.add_argument("folders", nargs="*", help=f"folders of .txt/.md/.html/.mhtml/.pdf/.docx articles (default: {settings.corpus})")
     p.add_argument("--store", type=Path, help=f"store folder (default: {settings.store})")
     p.add_argument("--rebuild", action="store_true", help="empty the store first and re-embed everything")
@@ -31,7 +25,7 @@ def ingest_main(argv: list[str] | None = None) -> int:
                         "can be repaired, and exit (0: consistent or repaired, 1: needs --rebuild)")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
     args = p.parse_args(argv)
-    _setup_logging(args.verbose)
+    setup_logging(args.verbose)
     try:
         bot = Assistant.open(args.store, settings=settings, rebuild=args.rebuild and not (args.list or args.check))
         if args.check:
@@ -65,13 +59,14 @@ def ingest_main(argv: list[str] | None = None) -> int:
 
 
 def ask_main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m assistant", description="Answer a question from the ingested articles.")
+    prog = "python -m assistant" if Path(sys.argv[0]).name == "__main__.py" else None  # else the command's name
+    p = argparse.ArgumentParser(prog=prog, description="Answer a question from the ingested articles.")
     p.add_argument("question")
     p.add_argument("--store", type=Path, help="store folder (default: ASSISTANT_STORE or ./data)")
     p.add_argument("-k", type=int, default=None, help="passages to consider")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
-    _setup_logging(args.verbose)
+    setup_logging(args.verbose)
     try:
         bot = Assistant.open(args.store)
         if not bot.articles():

@@ -27,16 +27,15 @@ class Settings:
     model: str = PACKAGED_MODEL
     """Embedding model: the packaged all-MiniLM-L6-v2, a local path, or a sentence-transformers name."""
     embed_backend: str = "onnx"
-    """`onnx` (default: fused graph, int8 for documents, built once and cached; ~1.9x faster ingest, cosine
-    0.995 to torch) or `torch` (plain sentence-transformers). See docs/BENCHMARKS.md."""
+    """`onnx` (an ONNX export with fused attention, int8 for documents, built once and cached) or `torch`
+    (plain sentence-transformers). Why onnx is the default: docs/DEFAULTS.md."""
     embed_batch_size: int = 32
-    """Texts per model call (length-sorted within a flush of 512): 32 pads 4% where 64 padded 9%, and
-    halves onnxruntime's working memory; it was as fast or faster in interleaved runs."""
+    """Texts per model call when embedding documents, for both backends (why 32: docs/DEFAULTS.md)."""
     embed_threads: int = 0
     """Threads for batch embedding during ingest; 0 = all cores."""
     query_threads: int = 0
-    """Threads for embedding a question and the sentences of its answer; 0 = all cores. With ONNX the query sessions do not spin
-    idle threads, so concurrent questions do not starve each other (docs/BENCHMARKS.md)."""
+    """Threads for embedding a question and the sentences of its answer; 0 = all cores. With ONNX the query
+    sessions do not spin idle threads, so concurrent questions do not starve each other."""
     onnx_cache: Path | None = None
     """Folder for the built ONNX model (default ~/.cache/assistant-onnx; built once per model)."""
     chroma_host: str | None = None
@@ -54,18 +53,16 @@ class Settings:
     rrf_k: int = 60
     dense_weight: float = 1.0
     keyword_weight: float = 0.15
-    """0.5 before: BM25 over chunk text also matched plain-language questions on their common words
-    ("days", "been"); 0.1-0.2 lifted every dev set (docs/EVAL.md)."""
+    """Weight in the fusion of BM25 over chunk text (dense search weighs `dense_weight`); docs/DEFAULTS.md."""
     heading_weight: float = 1.0
     """Weight in the fusion of BM25 over headings alone (title › section); 0 turns it off."""
     heading_min_coverage: float = 0.5
-    """A heading counts in that list only if it holds this IDF-weighted share of the question's words:
-    one shared common word ("day", "pain", "help") made broad articles win plain-language questions."""
+    """A heading counts in that list only if it holds this IDF-weighted share of the question's words."""
     exact_heading_weight: float = 1.0
     """Weight of a section whose heading *is* the question ("What causes gout?"), as if ranked first."""
     min_score: float = 0.38
     """Below this best cosine similarity of question and passage, `ask` says the articles do not
-    cover the question (off-topic questions peak at 0.24-0.43 on the dev sets, docs/EVAL.md)."""
+    cover the question (how it was chosen: docs/EVAL.md)."""
     min_evidence: float = 0.78
     """Above `min_score`, `ask` answers when the best cosine plus the best cosine of the question's
     focus (the question without its frame words) reaches this (docs/EVAL.md)."""

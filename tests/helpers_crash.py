@@ -234,17 +234,17 @@ def main(argv: list[str]) -> int:
         proxy.replace = replace
         keyword_module.os = proxy  # type: ignore[attr-defined]
 
-    real_setup = cli._setup_logging
+    real_setup = cli.setup_logging
 
     def setup_logging(verbose: bool) -> None:
         real_setup(verbose)
         if args.self_kill:
             logging.getLogger().addHandler(_KillOnLog(args.self_kill))
 
-    cli._setup_logging = setup_logging
+    cli.setup_logging = setup_logging
 
     if args.remove:
-        cli._setup_logging(True)
+        cli.setup_logging(True)
         store, folder = rest[rest.index("--store") + 1], rest[0]
         bot = assistant_module.Assistant.open(store)
         print("removed" if bot.remove(folder, args.remove) else "not there")

@@ -1,12 +1,11 @@
-"""The fast embedding path: an optimised, int8-quantised ONNX export of the model, run by onnxruntime.
+"""The onnx backend: an optimised, int8-quantised ONNX export of the model, run by onnxruntime.
 
-Built once per model (about 20 s: `torch.onnx.export`, attention fusion with onnxruntime's BERT
-optimizer, dynamic int8 quantisation of the dense layers) and cached in a user cache folder, so
-later processes never import torch. Documents go through the int8 graph (about 2x faster than
-fp32); single queries through the fused fp32 graph, so a query vector equals sentence-transformers'
-and only document vectors carry the int8 error (cosine about 0.995 to fp32). Both use mean pooling
-over the attention mask and L2 normalisation, as sentence-transformers does. Figures:
-docs/BENCHMARKS.md.
+`ensure_built` makes the model once per model and recipe (`torch.onnx.export`, attention fusion
+with onnxruntime's BERT optimizer, dynamic int8 quantisation of the dense layers) and caches it, so
+later processes never import torch. Documents go through the int8 graph; single questions through
+the fused fp32 graph, so a question's vector equals sentence-transformers' and only document
+vectors carry the int8 error. Both use mean pooling over the attention mask and L2 normalisation,
+as sentence-transformers does. Speed and accuracy figures: docs/DEFAULTS.md, docs/BENCHMARKS.md.
 
 Cache: `$ASSISTANT_ONNX_CACHE` (or the `onnx_cache` setting), else `$XDG_CACHE_HOME/assistant-onnx`
 (`~/.cache/assistant-onnx`), one folder per hash of the model files and this recipe's version.
@@ -30,7 +29,8 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import AssistantError
-from .embedder import resolve_model
+from .base import resolve_model
+from .quiet_build import quiet_build
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class OnnxEmbedder:
         model: str,
         model_dir: Path,
         onnx_path: Path,
-        batch_size: int = 64,
+        batch_size: int = Settings.embed_batch_size,
         threads: int = 0,
         query_threads: int = 0,
     ):
@@ -236,9 +236,7 @@ class OnnxEmbedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """A few dozen short texts on the query path (answer sentences): the int8 graph with the
         query threads (all cores by default), thread spinning off (so that concurrent asks do not
-        burn each other's cores), in length-sorted batches of 8. Measured on 80 MEDIQA asks (~17
-        units, ~490 word pieces each) on the idle 2-core machine: p50 91 ms with 2 threads against
-        224 ms with 1."""
+        burn each other's cores), in length-sorted batches of 8 (measurements: docs/DEFAULTS.md)."""
         return self._embed(texts, self._units, 8)
 
     def _units(self):
@@ -359,7 +357,7 @@ def build(model_dir: Path, out_dir: Path) -> Path:
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]}
     fp32 = out_dir / "model.export.onnx"
-    with torch.inference_mode():
+    with torch.inference_mode(), quiet_build():
         torch.onnx.export(
             _Encoder(model), (ids, mask, torch.zeros_like(ids)), str(fp32), dynamo=False,
             input_names=names, output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17,
@@ -378,10 +376,11 @@ def build(model_dir: Path, out_dir: Path) -> Path:
     optimized.save_model_to_file(str(opt_path))
 
     int8 = out_dir / MODEL_FILE
-    quantize_dynamic(  # attention kept fp32: cosine to fp32 0.9958 instead of 0.9943, ~5% slower
-        str(opt_path), str(int8), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"],
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
+    with quiet_build():
+        quantize_dynamic(  # MatMul weights int8, the fused attention fp32 (why: docs/DEFAULTS.md)
+            str(opt_path), str(int8), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"],
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
     return int8
 
 

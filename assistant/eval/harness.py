@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..log_setup import setup_logging
 from .metrics import citation_problems, mean, ndcg_at, percentile, reciprocal_rank, success_at, unique_sources
 from .suite import load_judged
 
@@ -278,11 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+    setup_logging(args.verbose)
     if args.suite:
         return _suite(args)
     if args.questions is None or args.corpus is None:

@@ -2,7 +2,7 @@
 
 It is the source of truth: which articles (root, source) exist, their fingerprints, and every
 chunk's text and metadata. The keyword index is rebuilt from it; Chroma holds the vectors.
-A journal table makes ingest crash-safe (see assistant/ingest.py for the write order).
+A journal table makes ingest crash-safe (see assistant/ingest/sync.py for the write order).
 """
 
 from __future__ import annotations
