@@ -1,6 +1,6 @@
 """The app's tools for MCP clients (Claude Desktop, Cursor, ...): `search_articles`, `ask`, `get_article`.
 
-Gradio's MCP server (`launch(mcp_server=True)`, see webapp.py) turns each registered function into a tool:
+Gradio's MCP server (`launch(mcp_server=True)`, see web/app.py) turns each registered function into a tool:
 its name is the method name, its description and argument docs come from the docstring (one line per
 argument), its input schema from the type hints. So the docstrings below are written for a model to read.
 A bad argument raises `ToolError`, which the client receives as a tool error with a plain message.
