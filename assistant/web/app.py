@@ -9,10 +9,6 @@ they come). Pass `answer_stream=` to `build_ui` to plug in another source.
 
 from __future__ import annotations
 
-import os
-
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no telemetry, no version check
-
 import html
 import logging
 import time

@@ -8,22 +8,17 @@ ASSISTANT_* environment variables (ASSISTANT_CORPUS, ASSISTANT_STORE, ASSISTANT_
 
 from __future__ import annotations
 
-import os
+import argparse
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
 
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no telemetry, no version check
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-import argparse  # noqa: E402
-import logging  # noqa: E402
-import sys  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from ..assistant import Assistant  # noqa: E402
-from ..config import Settings  # noqa: E402
-from ..errors import AssistantError  # noqa: E402
-from ..log_setup import setup_logging  # noqa: E402
+from ..assistant import Assistant
+from ..config import Settings
+from ..errors import AssistantError
+from ..log_setup import setup_logging
 
 log = logging.getLogger(__name__)
 
