@@ -649,6 +649,9 @@ def test_llm_argument_must_be_a_chat_model(open_bot):
             0,
         ),
         ("It lasts 2.5 minutes on average [1].", "It lasts 2.5 minutes on average [1].", [1], [], 0),
+        # "e.g." ends no sentence (the next word is lower-case): the sentence is cited as a whole
+        ("Many people take painkillers, e.g. ibuprofen [1].", "Many people take painkillers, e.g. ibuprofen [1].",
+         [1], [], 0),
     ],
 )
 def test_check_citations(reply, text, used, invalid, uncited):

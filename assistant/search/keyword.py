@@ -28,6 +28,16 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
 
 
+def top_n(scores: np.ndarray, n: int) -> list[int]:
+    """Indices of the (at most) n highest scores above zero, best first: the top-n of a BM25 list."""
+    n = min(n, len(scores))
+    if n <= 0:
+        return []
+    top = np.argpartition(-scores, n - 1)[:n]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [int(i) for i in top if scores[i] > 0]
+
+
 def index_text(title: str, section: str, text: str) -> str:
     """What BM25 sees for a chunk: the title and section count as part of its text."""
     return f"{title}\n{section}\n{text}"
@@ -54,10 +64,7 @@ class KeywordIndex:
         if not tokens:
             return []
         scores = self.bm25.get_scores(tokens)
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        return [(self.ids[i], float(scores[i])) for i in top_n(scores, n)]
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..text import LIST_MARKER, cut_at_word, escape_attr, one_line, title_section
 from ..types import Answer, Article, ArticleInfo, Citation, Hit, page_count, page_label
 
 ARTICLE_PARAM = "article"
@@ -25,7 +26,6 @@ CLOSEST_HEADING = "**Closest articles**"
 
 _MARKER = re.compile(r"\[(\d{1,4})\]")
 _MD_LINK = re.compile(r"\]\s*\(")
-_WS = re.compile(r"\s+")
 
 
 # --- escaping ---------------------------------------------------------------------------------
@@ -37,10 +37,6 @@ def escape_text(text: str) -> str:
     text = _MD_LINK.sub(lambda m: "]\\(", text)  # no [label](javascript:...) links from article text
     text = text.replace("![", "!\\[").replace("$$", "\\$\\$")
     return text
-
-
-def escape_attr(text: str) -> str:
-    return html.escape(text or "", quote=True)
 
 
 def link_text(text: str) -> str:
@@ -124,7 +120,7 @@ def cited_sentences(text: str) -> dict[int, list[str]]:
     """For each marker n, the sentences of the answer text that end with [n]."""
     out: dict[int, list[str]] = {}
     for line in text.split("\n"):
-        line = re.sub(r"^\s*(?:[-*•]|\d{1,3}[.)])\s+", "", line)
+        line = LIST_MARKER.sub("", line)
         start = 0
         for m in _MARKER.finditer(line):
             piece = line[start : m.start()].strip()
@@ -208,7 +204,7 @@ def snippet_markdown(passage: str, sentences: Sequence[str], snippet: str) -> tu
         spans = [found] if found else []
     if not spans:
         excerpt = snippet or passage[: 2 * SNIPPET_CONTEXT]
-        return escape_text(_one_line(excerpt)), _one_line(excerpt)
+        return escape_text(one_line(excerpt)), one_line(excerpt)
     lo = min(a for a, _ in spans)
     hi = max(b for _, b in spans)
     start = _word_start(passage, max(0, lo - SNIPPET_CONTEXT))
@@ -216,7 +212,7 @@ def snippet_markdown(passage: str, sentences: Sequence[str], snippet: str) -> tu
     body = highlight(passage[start:end], [(a - start, b - start) for a, b in spans])
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(passage) else ""
-    return prefix + _one_line(body) + suffix, _one_line(passage[start:end])
+    return prefix + one_line(body) + suffix, one_line(passage[start:end])
 
 
 def _word_start(text: str, i: int) -> int:
@@ -231,10 +227,6 @@ def _word_end(text: str, i: int) -> int:
         return len(text)
     j = text.find(" ", i)
     return j if j >= 0 else len(text)
-
-
-def _one_line(text: str) -> str:
-    return _WS.sub(" ", text).strip()
 
 
 def render_answer(answer: Answer, *, links: bool = True) -> RenderedAnswer:
@@ -258,7 +250,7 @@ def sources_markdown(sources: Sequence[Source], *, covered: bool = True, links: 
         if links:
             href = article_href(s.root, s.source, s.positions[0] if s.positions else None)
             title = f'<a href="{escape_attr(href)}" class="source-open" title="Read the whole article">{title}</a>'
-        where = f"{title} › {escape_text(s.section)}" if s.section else title
+        where = title_section(title, escape_text(s.section))
         meta = [f"`{escape_text(s.source)}`", *([s.pages] if s.pages else []), f"relevance {s.relevance:.2f}"]
         url = safe_url(s.url)
         if url:
@@ -334,12 +326,11 @@ def passage_rows(hits: Sequence[Hit], preview: int = 220) -> list[list]:
     """Rows of the Passages view: the dense (cosine), keyword (BM25) and fused (RRF) scores."""
     rows = []
     for i, h in enumerate(hits, 1):
-        where = f"{h.title} › {h.section}" if h.section else h.title
-        text = _one_line(h.text)
+        text = one_line(h.text)
         source = f"{h.source}, {page_label(h.page, h.page_end)}" if h.page is not None else h.source
         rows.append([
-            i, where, source, _round(h.dense_score), _round(h.keyword_score, 2), _round(h.score, 4),
-            text if len(text) <= preview else text[:preview].rsplit(" ", 1)[0] + " …",
+            i, title_section(h.title, h.section), source, _round(h.dense_score), _round(h.keyword_score, 2),
+            _round(h.score, 4), cut_at_word(text, preview, " …"),
         ])
     return rows
 
@@ -366,5 +357,5 @@ def citation_dicts(citations: Sequence[Citation]) -> list[dict]:
 
 __all__ = [
     "ARTICLE_COLUMNS", "PASSAGE_COLUMNS", "RenderedAnswer", "Source", "article_href", "article_html", "article_key",
-    "article_rows", "escape_text", "merge_sources", "passage_rows", "render_answer", "safe_url", "streaming_markdown",
+    "article_rows", "escape_attr", "escape_text", "merge_sources", "passage_rows", "render_answer", "safe_url", "streaming_markdown",
 ]
