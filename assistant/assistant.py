@@ -20,7 +20,7 @@ import numpy as np
 
 from .answering.boilerplate import StatsCache
 from .answering.extractive import ExtractiveAnswerer, not_covered, split_units
-from .answering.grounded import GroundedAnswerer, history_turns
+from .answering.grounded import GroundedAnswerer
 from .answering.llm import resolve_llm
 from .answering.safety import urgent_notice
 from .config import Settings
@@ -29,6 +29,7 @@ from .errors import AssistantError, ModelMismatchError, QuestionError, StoreErro
 from .ingest.chunking import Chunker
 from .ingest.manifest import Manifest
 from .ingest.sync import Syncer, resolve_folder, timed
+from .search.conversation import chat_turns
 from .search.intent import question_focus, question_kind, unaddressed
 from .search.keyword import KeywordIndex, index_text
 from .search.questions import clean_question
@@ -388,7 +389,7 @@ class Assistant:
         if not q:
             raise QuestionError("Please type a question: it is empty.")
         deadline = time.monotonic() + self.grounded.backend.timeout if self.grounded is not None else None
-        turns = history_turns(history)
+        turns = chat_turns(history)
         if turns:
             q = self._standalone(q, turns, history, deadline, notes)
         self._refresh()

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Assistant, Settings
-from assistant.answering.grounded import SYSTEM_PROMPT, UNCITED, check_citations, format_passages, history_turns
+from assistant.answering.grounded import SYSTEM_PROMPT, UNCITED, check_citations, format_passages
 from assistant.answering.llm import LLMConfigError, LLMTimeout, resolve_llm
 from assistant.types import Hit
 
@@ -549,17 +549,6 @@ def test_follow_up_condensation_failure_still_answers(openai_bot, server):
     assert kinds == ["condense", "condense", "answer"]  # one retry of the failed condensation, then the answer
     assert "(leg cramps" in server.prompts()[-1]  # the no-LLM folding took over
     assert answer.covered and not any(n.startswith("Read as") for n in answer.notes)
-
-
-def test_history_turns_reads_gradio_messages_and_pairs():
-    assert history_turns(HISTORY) == [("user", CRAMPS), ("assistant", "Night cramps often follow dehydration [1].")]
-    assert history_turns([("hi there", "hello"), ("q", None)]) == [
-        ("user", "hi there"),
-        ("assistant", "hello"),
-        ("user", "q"),
-    ]
-    assert history_turns([{"role": "user", "content": [{"type": "text", "text": "multi"}]}]) == [("user", "multi")]
-    assert history_turns(None) == []
 
 
 # --- choosing a backend ------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..search.keyword import tokenize
 from ..text import LIST_MARKER, cut_at_word, escape_attr, one_line, sentence_spans, title_section
@@ -314,33 +313,6 @@ class GroundedAnswerer:
         return answer
 
 
-def history_turns(history: Any) -> list[tuple[str, str]]:
-    """(role, text) turns from Gradio-style history: message dicts, or (user, assistant) pairs."""
-    turns: list[tuple[str, str]] = []
-    for item in history or []:
-        if isinstance(item, dict):
-            role = "user" if item.get("role") == "user" else "assistant"
-            text = _content_text(item.get("content"))
-            if text:
-                turns.append((role, text))
-        elif isinstance(item, list | tuple) and len(item) == 2:
-            for role, content in zip(("user", "assistant"), item, strict=True):
-                text = _content_text(content)
-                if text:
-                    turns.append((role, text))
-    return turns
-
-
-def _content_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content.strip()
-    if isinstance(content, dict):
-        return str(content.get("text") or content.get("content") or "").strip()
-    if isinstance(content, list | tuple):
-        return " ".join(t for t in (_content_text(c) for c in content) if t)
-    return ""
-
-
 __all__ = [
     "Checked",
     "GroundedAnswerer",
@@ -348,5 +320,4 @@ __all__ = [
     "build_messages",
     "check_citations",
     "format_passages",
-    "history_turns",
 ]
