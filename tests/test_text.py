@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.search.keyword import top_n
+from assistant.search.keyword import STOP_WORDS, tokenize, top_n
 from assistant.text import (
     LIST_MARKER,
     SENTENCE_GAP,
@@ -110,3 +110,7 @@ def test_top_n_is_best_first_above_zero():
     assert top_n(scores, 10) == top_n(scores, 4) and len(top_n(scores, 10)) == 4  # zeros never count
     assert top_n(scores, 0) == [] and top_n(np.array([]), 3) == []
 
+
+def test_stop_words_are_what_tokenize_drops():
+    assert "the" in STOP_WORDS and tokenize(["the cramps"]) == [["cramp"]]
+    assert all(tokenize([w])[0] == [] for w in STOP_WORDS)

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .keyword import STOP_WORDS
+
 MIN_CONTENT_WORDS = 2
 """A question with fewer content words than this is treated as a follow-up ("how long?")."""
 MAX_REFERRING_WORDS = 4
@@ -31,17 +33,19 @@ _FOLLOW_UP_OPENERS = re.compile(
     r"|^\s*why (?:is|does|do|would) that\b|^\s*(?:tell me )?more\b|^\s*(?:any|other) (?:tips|ways|causes)\b",
     re.IGNORECASE,
 )
-_STOP_WORDS = frozenset(
-    """a an the and or but so if then than of to in on at by for from with without about into onto over under
-    after before during while as i me my mine we us our you your yours it its it's they them their he him his
-    she her this that these those there here what which who whom whose why how when where is are was were be
-    been being am do does did done doing have has had having can could should would will shall may might must
-    get gets got getting make makes made making let lets take takes go goes going keep keeps
-    not no yes very really just also too more most much many some any all every other another such same
-    one ones thing things way ways best good bad okay ok please thanks thank tell know want need help
-    else something anything everything someone anyone cause causes caused
+_STOP_WORDS = STOP_WORDS | frozenset(
+    """
+    so than from without about onto over under after before during while i me my mine we us our you your yours
+    its it's them he him his she her those here what which who whom whose why how when where were been being
+    am do does did done doing have has had having can could should would shall may might must get gets got
+    getting make makes made making let lets take takes go goes going keep keeps yes very really just also too
+    more most much many some any all every other another same one ones thing things way ways best good bad
+    okay ok please thanks thank tell know want need help else something anything everything someone anyone
+    cause causes caused
     """.split()
 )
+"""The keyword index's English stop words, and the words of a question that do not name its topic
+("how", "help", "tell", "cause" ...)."""
 
 
 def words(text: str) -> list[str]:

@@ -17,14 +17,18 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG to stderr
 
 _stemmer = Stemmer.Stemmer("english")
+STOP_WORDS = frozenset(STOPWORDS_EN)
+"""The English stop words that `tokenize` drops (bm25s's "en" list)."""
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Lower-cased, stemmed words of each text, without STOP_WORDS (as BM25 indexes them)."""
     return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
 
 
