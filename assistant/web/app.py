@@ -45,6 +45,7 @@ from .render import (
     article_key,
     article_rows,
     escape_text,
+    escape_user_text,
     passage_rows,
     render_answer,
     streaming_markdown,
@@ -151,12 +152,6 @@ def typed(piece: str, words: int = TYPING_WORDS) -> list[str]:
     if len(parts) <= words:
         return [piece]
     return [" ".join(parts[i : i + words]) + (" " if i + words < len(parts) else "") for i in range(0, len(parts), words)]
-
-
-def escape_user_text(text: str) -> str:
-    """A user's message shown as typed: `<` and `>` escaped (idempotent, so a retried message is not
-    escaped twice); Gradio's sanitiser alone would keep `<img src=x>` as an element."""
-    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 class SafeChatInterface(gr.ChatInterface):

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..text import LIST_MARKER, cut_at_word, escape_attr, one_line, title_section
-from ..types import Answer, Article, ArticleInfo, Citation, Hit, page_count, page_label
+from ..types import Answer, Article, ArticleInfo, Hit, page_count, page_label
 
 ARTICLE_PARAM = "article"
 """Query parameter of a source link: `?article=<key>&p=<chunk position>`."""
@@ -39,8 +39,10 @@ def escape_text(text: str) -> str:
     return text
 
 
-def link_text(text: str) -> str:
-    return escape_text(text).replace("[", "\\[").replace("]", "\\]")
+def escape_user_text(text: str) -> str:
+    """A user's message shown as typed: `<` and `>` escaped (idempotent, so a retried message is not
+    escaped twice); Gradio's sanitiser alone would keep `<img src=x>` as an element."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def safe_url(url: str | None) -> str | None:
@@ -347,15 +349,7 @@ def article_rows(infos: Sequence[ArticleInfo], query: str = "") -> list[list]:
     return rows
 
 
-def citation_dicts(citations: Sequence[Citation]) -> list[dict]:
-    return [
-        {"n": c.n, "title": c.title, "section": c.section, "source": c.source, "url": c.url, "snippet": c.snippet,
-         "page": c.page, "page_end": c.page_end}
-        for c in citations
-    ]
-
-
 __all__ = [
     "ARTICLE_COLUMNS", "PASSAGE_COLUMNS", "RenderedAnswer", "Source", "article_href", "article_html", "article_key",
-    "article_rows", "escape_attr", "escape_text", "merge_sources", "passage_rows", "render_answer", "safe_url", "streaming_markdown",
+    "article_rows", "escape_attr", "escape_text", "escape_user_text", "merge_sources", "passage_rows", "render_answer", "safe_url", "streaming_markdown",
 ]
