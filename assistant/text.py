@@ -18,11 +18,17 @@ SENTENCE_GAP = r"(?<=[.!?])\s+"
 """Whitespace after a full stop, question or exclamation mark (a regex): the loose boundary, for text
 typed by people (questions.focus) and the chunker's fallback split; it splits after "e.g." too."""
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?(?:\s*\[\d{1,4}\])*\s+(?=[\"'(\[]?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?(?:\s*\[\d{1,4}\])*\s+(?=[\"'(\[]?[A-Z0-9])(?!\[\d{1,4}\])")
 """The strict boundary: a full stop, question or exclamation mark (and a closing quote or bracket),
 any [n] markers that follow it, whitespace, and then a sentence that opens with a capital or a digit
-(perhaps after an opening quote or bracket). So "e.g. ibuprofen" and "2.5 mg" stay whole, and the
-[n] that ends a sentence stays with it."""
+(perhaps after an opening quote or bracket, but never with an [n] marker). So "e.g. ibuprofen" and
+"2.5 mg" stay whole, and the [n] that ends a sentence stays with it."""
+_MD_SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"')\]*_`]{0,3}(?:\s*\[\d{1,4}\])*\s+"
+    r"(?=(?:[-•]\s+)?[*_`]*[\"'(\[]?[A-Z0-9])(?!(?:[-•]\s+)?[*_`]*\[\d{1,4}\])"
+)
+"""The same in Markdown (a model's reply): emphasis may close a sentence ("**Why?**") or open the
+next, and a sentence may be followed by a list item on the same line ("... at night. - Stretch")."""
 _NON_WORD = re.compile(r"[\W_]+")
 _WS = re.compile(r"\s+")
 
@@ -53,13 +59,16 @@ def cut_at_word(text: str, limit: int, ellipsis: str = "") -> str:
     return (cut.rsplit(" ", 1)[0] or cut) + ellipsis
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+def sentence_spans(
+    text: str, start: int = 0, end: int | None = None, *, markdown: bool = False
+) -> list[tuple[int, int]]:
     """(start, end) of each sentence of text[start:end], without the whitespace around it (see
-    `_SENTENCE_END` for where a sentence ends); a stretch without any boundary is one sentence."""
+    `_SENTENCE_END` for where a sentence ends, `_MD_SENTENCE_END` with `markdown`); a stretch
+    without any boundary is one sentence."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     pos = start
-    for m in _SENTENCE_END.finditer(text, start, end):
+    for m in (_MD_SENTENCE_END if markdown else _SENTENCE_END).finditer(text, start, end):
         spans.append(_trimmed(text, pos, m.start() + len(m.group(0).rstrip())))
         pos = m.end()
     spans.append(_trimmed(text, pos, end))

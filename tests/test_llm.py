@@ -641,6 +641,12 @@ def test_llm_argument_must_be_a_chat_model(open_bot):
         # "e.g." ends no sentence (the next word is lower-case): the sentence is cited as a whole
         ("Many people take painkillers, e.g. ibuprofen [1].", "Many people take painkillers, e.g. ibuprofen [1].",
          [1], [], 0),
+        # a sentence after a number is a sentence of its own, and is flagged when it cites nothing
+        ("It starts after age 50. Then it spreads to the arms [1].",
+         f"It starts after age 50. {UNCITED} Then it spreads to the arms [1].", [1], [], 1),
+        # closing emphasis stays with its sentence (the flag does not land inside the "**")
+        ("**Why do cramps come?** Cold, tired muscles [1].",
+         f"**Why do cramps come?** {UNCITED} Cold, tired muscles [1].", [1], [], 1),
     ],
 )
 def test_check_citations(reply, text, used, invalid, uncited):

@@ -85,6 +85,26 @@ def test_sentence_spans_keep_citation_markers_with_their_sentence():
     assert sentences("Gout is arthritis.[4] [3] Treatment varies.") == ["Gout is arthritis.[4] [3]", "Treatment varies."]
 
 
+def test_a_marker_never_opens_a_sentence():
+    # "care. [2]" at the end: the marker is the end of that sentence, not a sentence of its own
+    assert sentences("Flu is an infection. [2] Most people recover. [2]") == [
+        "Flu is an infection. [2]", "Most people recover. [2]"]
+    assert sentences("It ends. [4] and goes on") == ["It ends. [4] and goes on"]
+
+
+def test_sentence_spans_in_markdown():
+    def md(text: str) -> list[str]:
+        return [text[a:b] for a, b in sentence_spans(text, markdown=True)]
+
+    assert md("Cramps are common [1]. **Stretching** helps.") == ["Cramps are common [1].", "**Stretching** helps."]
+    assert md("**Why?** Cold muscles [1].") == ["**Why?**", "Cold muscles [1]."]
+    assert md("Rest helps. - Drink water [2]") == ["Rest helps.", "- Drink water [2]"]
+    assert md("It starts after age 50. Then it spreads [1].") == ["It starts after age 50.", "Then it spreads [1]."]
+    assert md("Caused by E. coli, e.g. in meat [1].") == ["Caused by E. coli, e.g. in meat [1]."]
+    # plain text (an article) keeps emphasis inside the sentence: answers from it stay as they were
+    assert sentences("Rest helps. **Call** a doctor.") == ["Rest helps. **Call** a doctor."]
+
+
 def test_sentence_spans_are_trimmed_offsets_within_the_range():
     text = "- Rest well.  Drink water.   "
     spans = sentence_spans(text, 2)

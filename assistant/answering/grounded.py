@@ -147,7 +147,7 @@ def _flag_uncited(text: str) -> tuple[str, list[str]]:
         item = LIST_MARKER.match(line)
         start = item.end() if item else 0
         out, pos = [line[:start]], start
-        for a, b in sentence_spans(line, start):
+        for a, b in sentence_spans(line, start, markdown=True):
             sentence = line[a:b]
             out.append(line[pos:b])
             pos = b
@@ -183,7 +183,7 @@ def grounded(question: str, reply: str, passages: Sequence[Hit], hits: list[Hit]
     checked = check_citations(reply, len(passages))
     if not checked.used:
         return checked
-    sentences = [line[a:b] for line in checked.text.split("\n") for a, b in sentence_spans(line)]
+    sentences = [line[a:b] for line in checked.text.split("\n") for a, b in sentence_spans(line, markdown=True)]
     citations = []
     for new, p in enumerate(checked.used, 1):
         h = passages[p - 1]
