@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .text import title_section
+
 
 @dataclass(frozen=True)
 class Section:
@@ -141,7 +143,7 @@ class Answer:
         if self.citations:
             lines.append("Sources:" if self.covered else "Closest articles:")
             for c in self.citations:
-                where = f"{c.title} › {c.section}" if c.section else c.title
+                where = title_section(c.title, c.section)
                 link = f" <{c.url}>" if c.url else ""
                 pages = f", {c.pages}" if c.pages else ""
                 lines.append(f"  [{c.n}] {where} ({c.source}{pages}){link}")

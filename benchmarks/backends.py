@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
 import time
@@ -53,17 +52,17 @@ def mediqa() -> tuple[list[dict], dict[str, str]]:
 
 
 def metrics(queries: list[dict], ranked: list[list[str]]) -> dict[str, float]:
-    mrr = ndcg = succ = 0.0
-    for q, ranking in zip(queries, ranked, strict=True):
-        rel = {p: g for p, g in q["relevance"].items() if g >= 3}
-        first = next((i for i, p in enumerate(ranking[:10]) if p in rel), None)
-        mrr += 0.0 if first is None else 1.0 / (first + 1)
-        succ += any(p in rel for p in ranking[:5])
-        dcg = sum((2 ** rel[p] - 1) / math.log2(i + 2) for i, p in enumerate(ranking[:10]) if p in rel)
-        ideal = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(sorted(rel.values(), reverse=True)[:10]))
-        ndcg += dcg / ideal if ideal else 0.0
-    n = len(queries)
-    return {"MRR@10": mrr / n, "nDCG@10": ndcg / n, "success@5": succ / n}
+    """MRR@10, nDCG@10 and success@5 over the questions, a passage graded 3 or more being relevant
+    (the harness's metrics, assistant/eval/metrics.py)."""
+    from assistant.eval.metrics import mean, ndcg_at, reciprocal_rank, success_at
+
+    rels = [{p: g for p, g in q["relevance"].items() if g >= 3} for q in queries]
+    pairs = list(zip(ranked, rels, strict=True))
+    return {
+        "MRR@10": mean([reciprocal_rank(r, rel, 10) for r, rel in pairs]),
+        "nDCG@10": mean([ndcg_at(r, rel, 10) for r, rel in pairs]),
+        "success@5": mean([success_at(r, rel, 5) for r, rel in pairs]),
+    }
 
 
 def main() -> None:

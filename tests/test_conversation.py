@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from assistant.search.conversation import fold_question, is_follow_up, previous_questions, standalone_query, topic_words
+from dataclasses import dataclass
+
+from assistant.search.conversation import (
+    chat_turns,
+    fold_question,
+    is_follow_up,
+    message_text,
+    previous_questions,
+    standalone_query,
+    topic_words,
+)
 
 CRAMPS = "why cramps at night?"
 FOLLOW_UP = "how can I make them stop quickly?"
@@ -51,6 +61,31 @@ def test_history_formats_gradio_messages_pairs_and_strings():
     assert previous_questions([(CRAMPS, "answer")]) == [CRAMPS]
     assert previous_questions([CRAMPS, "  "]) == [CRAMPS]
     assert standalone_query(FOLLOW_UP, messages[:2]) == fold_question(FOLLOW_UP, [CRAMPS])
+
+
+@dataclass
+class _Message:  # a message object with role and content attributes (Gradio's ChatMessage is one)
+    role: str
+    content: object
+
+
+def test_chat_turns_reads_every_form_of_history():
+    said = "Night cramps often follow dehydration [1]."
+    assert chat_turns([{"role": "user", "content": CRAMPS}, {"role": "assistant", "content": said}]) == [
+        ("user", CRAMPS), ("assistant", said)]
+    assert chat_turns([("hi there", "hello"), ("q", None)]) == [("user", "hi there"), ("assistant", "hello"), ("user", "q")]
+    assert chat_turns([{"role": "user", "content": [{"type": "text", "text": "multi"}]}]) == [("user", "multi")]
+    assert chat_turns([CRAMPS, "  "]) == [("user", CRAMPS)]  # plain strings are the user's questions
+    assert chat_turns([_Message("user", "a  question\n here"), _Message("system", "be brief")]) == [
+        ("user", "a question here"), ("assistant", "be brief")]  # whitespace made single; any other role: assistant
+    assert chat_turns([42, {"role": "user", "content": None}]) == []
+    assert chat_turns(None) == []
+
+
+def test_message_text_takes_text_parts_only():
+    assert message_text([{"type": "text", "text": "a"}, {"type": "image", "text": "alt"}, "b", {"content": "c"}]) == "a b c"
+    assert message_text({"path": "/tmp/x.png", "mime_type": "image/png"}) == ""  # a file has no text
+    assert message_text(None) == ""
 
 
 def test_follow_up_cites_the_quick_relief_section(shipped_bot):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Assistant, Settings
-from assistant.answering.grounded import SYSTEM_PROMPT, UNCITED, check_citations, format_passages, history_turns
+from assistant.answering.grounded import SYSTEM_PROMPT, UNCITED, check_citations, format_passages
 from assistant.answering.llm import LLMConfigError, LLMTimeout, resolve_llm
 from assistant.types import Hit
 
@@ -551,17 +551,6 @@ def test_follow_up_condensation_failure_still_answers(openai_bot, server):
     assert answer.covered and not any(n.startswith("Read as") for n in answer.notes)
 
 
-def test_history_turns_reads_gradio_messages_and_pairs():
-    assert history_turns(HISTORY) == [("user", CRAMPS), ("assistant", "Night cramps often follow dehydration [1].")]
-    assert history_turns([("hi there", "hello"), ("q", None)]) == [
-        ("user", "hi there"),
-        ("assistant", "hello"),
-        ("user", "q"),
-    ]
-    assert history_turns([{"role": "user", "content": [{"type": "text", "text": "multi"}]}]) == [("user", "multi")]
-    assert history_turns(None) == []
-
-
 # --- choosing a backend ------------------------------------------------------------------------
 
 
@@ -649,6 +638,15 @@ def test_llm_argument_must_be_a_chat_model(open_bot):
             0,
         ),
         ("It lasts 2.5 minutes on average [1].", "It lasts 2.5 minutes on average [1].", [1], [], 0),
+        # "e.g." ends no sentence (the next word is lower-case): the sentence is cited as a whole
+        ("Many people take painkillers, e.g. ibuprofen [1].", "Many people take painkillers, e.g. ibuprofen [1].",
+         [1], [], 0),
+        # a sentence after a number is a sentence of its own, and is flagged when it cites nothing
+        ("It starts after age 50. Then it spreads to the arms [1].",
+         f"It starts after age 50. {UNCITED} Then it spreads to the arms [1].", [1], [], 1),
+        # closing emphasis stays with its sentence (the flag does not land inside the "**")
+        ("**Why do cramps come?** Cold, tired muscles [1].",
+         f"**Why do cramps come?** {UNCITED} Cold, tired muscles [1].", [1], [], 1),
     ],
 )
 def test_check_citations(reply, text, used, invalid, uncited):

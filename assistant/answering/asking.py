@@ -13,14 +13,14 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import QuestionError
-from ..search.conversation import fold_question
+from ..search.conversation import chat_turns, fold_question
 from ..search.intent import question_focus, question_kind, unaddressed
 from ..search.questions import clean_question
 from ..search.retrieval import Retriever, route
 from ..types import Answer, Hit
 from .boilerplate import StatsCache
 from .extractive import ExtractiveAnswerer, not_covered, split_units
-from .grounded import GroundedAnswerer, history_turns
+from .grounded import GroundedAnswerer
 from .llm import resolve_llm
 from .safety import urgent_notice
 
@@ -96,7 +96,7 @@ class Asker:
         if not q:
             raise QuestionError("Please type a question: it is empty.")
         deadline = time.monotonic() + self.grounded.backend.timeout if self.grounded is not None else None
-        turns = history_turns(history)
+        turns = chat_turns(history)
         if turns:
             q = self._standalone(q, turns, history, deadline, notes)
         self.library.refresh()

@@ -11,11 +11,10 @@ import numpy as np
 from ..embedding.embedder import Embedder
 from ..search.intent import CAUSE, DEFINITION, DURATION, SYMPTOMS, TREATMENT, answers_kind
 from ..search.keyword import tokenize
+from ..text import LIST_MARKER, cut_at_word, sentence_spans
 from ..types import Answer, Citation, Hit
 from .boilerplate import CorpusStats
 
-_LIST_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
 _REF_MARK = re.compile(r"\[\d{1,4}\]")
 _CONNECTIVE = re.compile(
     r"^(?:and|but|or|so|then|also|however|therefore|thus|still|yet|instead|otherwise|besides|moreover"
@@ -75,17 +74,10 @@ def split_units(text: str, passage: int = 0) -> list[Unit]:
         offset += len(line) + 1
         if not line.strip():
             continue
-        marker = _LIST_MARKER.match(line)
+        marker = LIST_MARKER.match(line)
         body_start = line_start + (marker.end() if marker else len(line) - len(line.lstrip()))
         body = text[body_start : line_start + len(line)].rstrip()
-        if marker:
-            pieces = [(0, len(body))]
-        else:
-            pieces, pos = [], 0
-            for m in _SENTENCE_END.finditer(body):
-                pieces.append((pos, m.start() + len(m.group(0).rstrip())))
-                pos = m.end()
-            pieces.append((pos, len(body)))
+        pieces = [(0, len(body))] if marker else sentence_spans(body)
         # reference markers copied from a source page ("[4]") would read as our citations:
         # they end a unit and are never part of one
         pieces = [(x, y) for a, b in pieces for x, y in _between(_REF_MARK, body, a, b)]
@@ -94,8 +86,7 @@ def split_units(text: str, passage: int = 0) -> list[Unit]:
             start = body_start + a + (len(body[a:b]) - len(body[a:b].lstrip()))
             if len(piece.split()) < 3:
                 continue
-            if len(piece) > MAX_UNIT_CHARS:
-                piece = piece[:MAX_UNIT_CHARS].rsplit(" ", 1)[0]
+            piece = cut_at_word(piece, MAX_UNIT_CHARS)
             units.append(Unit(passage, start, start + len(piece), piece, bool(marker)))
     return units
 
@@ -110,12 +101,6 @@ def _unique(units) -> list[Unit]:
             seen.add(u.text)
             out.append(u)
     return out
-
-
-def _opening(text: str) -> str:
-    if len(text) <= SCORE_CHARS:
-        return text
-    return text[:SCORE_CHARS].rsplit(" ", 1)[0]
 
 
 def _between(pattern: re.Pattern, text: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -168,7 +153,7 @@ class ExtractiveAnswerer:
     ) -> np.ndarray:
         # on the query path: use the query thread count where the embedder offers it
         embed = getattr(self.embedder, "embed_queries", None) or self.embedder.embed_documents
-        vecs = embed([f"{hits[u.passage].title}: {_opening(u.text)}" for u in units])
+        vecs = embed([f"{hits[u.passage].title}: {cut_at_word(u.text, SCORE_CHARS)}" for u in units])
         dense = vecs @ qv
         q_terms, *unit_terms = (set(t) for t in tokenize([question, *(u.text for u in units)]))
         lexical = np.array([len(q_terms & terms) / len(q_terms) if q_terms else 0.0 for terms in unit_terms])
@@ -336,12 +321,14 @@ def not_covered(question: str, hits: list[Hit], limit: int = 3) -> Answer:
 def _cite(n: int, h: Hit, units: list[Unit]) -> Citation:
     """Citation [n] of these units of passage h."""
     return Citation(
-        n=n, source=h.source, title=h.title, section=h.section, snippet=_snippet(h.text, units), url=h.url,
+        n=n, source=h.source, title=h.title, section=h.section, snippet=snippet(h.text, units), url=h.url,
         score=h.score, root=h.root, position=h.position, page=h.page, page_end=h.page_end,
     )
 
 
-def _snippet(text: str, units: list[Unit]) -> str:
+def snippet(text: str, units: list[Unit]) -> str:
+    """The citation snippet of these units of a passage: the passage from the first unit to the end
+    of the last if that is at most SNIPPET_CHARS long, else the units alone joined by " … "."""
     start, end = min(u.start for u in units), max(u.end for u in units)
     if end - start <= SNIPPET_CHARS:
         return text[start:end]

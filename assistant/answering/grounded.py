@@ -9,16 +9,15 @@ server error) also falls back to the extractive answer with a notice: the user a
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..search.keyword import tokenize
+from ..text import LIST_MARKER, cut_at_word, escape_attr, one_line, sentence_spans, title_section
 from ..types import Answer, Citation, Hit
-from .extractive import SNIPPET_CHARS, split_units
+from .extractive import SNIPPET_CHARS, snippet, split_units
 from .llm import ChatBackend, LLMError
 
 log = logging.getLogger(__name__)
@@ -51,17 +50,11 @@ _TAG = re.compile(r"<(\s*/?\s*)(passages?|question|conversation)\b", re.IGNORECA
 _MARKER = re.compile(r"([ \t]*)\[\s*(?:passages?\s*)?(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\s*\]", re.IGNORECASE)
 _VALID = re.compile(r"\[\d+\]")
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL | re.IGNORECASE)
-_SENTENCE = re.compile(r"\S.*?(?:(?<!\d)[.!?]+(?!\d)[\"')\]]*|$)(?:\s*\[\d+\])*", re.DOTALL)
-_ITEM = re.compile(r"^(\s*(?:\d{1,3}[.)]|[-*•+])\s+)")
 _SAYS_NOT_COVERED = re.compile(
     r"\b(articles?|passages?|sources?)\b.*\b(not|no|nothing|don't|doesn't)\b"
     r"|\b(not|no|nothing|don't|doesn't)\b.*\b(articles?|passages?|sources?)\b",
     re.IGNORECASE,
 )
-
-
-def passage_title(hit: Hit) -> str:
-    return f"{hit.title} › {hit.section}" if hit.section else hit.title
 
 
 def _as_data(text: str) -> str:
@@ -72,7 +65,7 @@ def _as_data(text: str) -> str:
 def format_passages(passages: Sequence[Hit]) -> str:
     """`<passages>` with one `<passage n="N" title="Title › Section">` element per hit, numbered from 1."""
     blocks = [
-        f'<passage n="{n}" title="{html.escape(passage_title(h), quote=True)}">\n{_as_data(h.text.strip())}\n</passage>'
+        f'<passage n="{n}" title="{escape_attr(title_section(h.title, h.section))}">\n{_as_data(h.text.strip())}\n</passage>'
         for n, h in enumerate(passages, 1)
     ]
     return "<passages>\n" + "\n".join(blocks) + "\n</passages>"
@@ -98,8 +91,7 @@ def condense_messages(question: str, turns: Sequence[tuple[str, str]]) -> list[t
 
 
 def _clip(text: str, limit: int) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+    return cut_at_word(one_line(text), limit, " …")
 
 
 # --- checking what the model wrote -----------------------------------------------------------
@@ -152,13 +144,13 @@ def _flag_uncited(text: str) -> tuple[str, list[str]]:
         if not body or body.startswith(("#", "|", ">")) or body.endswith(":") or set(body) <= set("-*_= "):
             lines.append(line)
             continue
-        item = _ITEM.match(line)
+        item = LIST_MARKER.match(line)
         start = item.end() if item else 0
         out, pos = [line[:start]], start
-        for m in _SENTENCE.finditer(line, start):
-            sentence = m.group(0).rstrip()
-            out.append(line[pos : m.start()] + sentence)
-            pos = m.start() + len(sentence)
+        for a, b in sentence_spans(line, start, markdown=True):
+            sentence = line[a:b]
+            out.append(line[pos:b])
+            pos = b
             words = re.findall(r"[A-Za-z]\w*", sentence)
             if not _VALID.search(sentence) and len(words) >= 4 and not _SAYS_NOT_COVERED.search(sentence):
                 uncited.append(sentence)
@@ -183,11 +175,7 @@ def cited_snippet(hit: Hit, sentences: Sequence[str]) -> str:
             chosen.add(best)
     if not chosen:
         return _clip(hit.text, SNIPPET_CHARS)
-    picked = [units[i] for i in sorted(chosen)]
-    start, end = picked[0].start, max(u.end for u in picked)
-    if end - start <= SNIPPET_CHARS:
-        return hit.text[start:end]
-    return " … ".join(u.text for u in picked)
+    return snippet(hit.text, [units[i] for i in sorted(chosen)])
 
 
 def grounded(question: str, reply: str, passages: Sequence[Hit], hits: list[Hit], backend: str) -> Answer | Checked:
@@ -195,7 +183,7 @@ def grounded(question: str, reply: str, passages: Sequence[Hit], hits: list[Hit]
     checked = check_citations(reply, len(passages))
     if not checked.used:
         return checked
-    sentences = [m.group(0) for line in checked.text.split("\n") for m in _SENTENCE.finditer(line)]
+    sentences = [line[a:b] for line in checked.text.split("\n") for a, b in sentence_spans(line, markdown=True)]
     citations = []
     for new, p in enumerate(checked.used, 1):
         h = passages[p - 1]
@@ -325,33 +313,6 @@ class GroundedAnswerer:
         return answer
 
 
-def history_turns(history: Any) -> list[tuple[str, str]]:
-    """(role, text) turns from Gradio-style history: message dicts, or (user, assistant) pairs."""
-    turns: list[tuple[str, str]] = []
-    for item in history or []:
-        if isinstance(item, dict):
-            role = "user" if item.get("role") == "user" else "assistant"
-            text = _content_text(item.get("content"))
-            if text:
-                turns.append((role, text))
-        elif isinstance(item, list | tuple) and len(item) == 2:
-            for role, content in zip(("user", "assistant"), item, strict=True):
-                text = _content_text(content)
-                if text:
-                    turns.append((role, text))
-    return turns
-
-
-def _content_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content.strip()
-    if isinstance(content, dict):
-        return str(content.get("text") or content.get("content") or "").strip()
-    if isinstance(content, list | tuple):
-        return " ".join(t for t in (_content_text(c) for c in content) if t)
-    return ""
-
-
 __all__ = [
     "Checked",
     "GroundedAnswerer",
@@ -359,5 +320,4 @@ __all__ = [
     "build_messages",
     "check_citations",
     "format_passages",
-    "history_turns",
 ]

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..search.retrieval import normalise_heading
+from ..text import title_key
 from .metrics import (
     citation_problems,
     mean,
@@ -125,8 +125,8 @@ def lead_is_right(q: Judged, source: str, section: str) -> bool:
         return True
     # the cited section may be a sub-section ("Parent › Child") of a gold heading, and a gold
     # heading may be written without its parent; "" is the untitled introduction
-    whole, parts = normalise_heading(section), [normalise_heading(p) for p in section.split("›")]
-    return any(normalise_heading(gold) in (whole, *parts) for gold in q.sections)
+    whole, parts = title_key(section), [title_key(p) for p in section.split("›")]
+    return any(title_key(gold) in (whole, *parts) for gold in q.sections)
 
 
 # --- accumulating figures with their standard errors -----------------------------------------

@@ -18,7 +18,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from ..errors import ArticleError
-from ..text import title_key
+from ..text import LIST_MARKER, SECTION_SEP, one_line, title_key
 from ..types import Article, Section
 from .docx_reader import OLD_WORD, parse_docx
 from .html_reader import html_from_mhtml, parse_html
@@ -31,7 +31,6 @@ PARSER_VERSION = "2"
 
 _NAV_LINE = re.compile(r"^\s*(<<|>>)\s*:")
 _SOURCE_LINE = re.compile(r"^\s*Source:\s*(\S+)\s*$", re.IGNORECASE)
-_LIST_ITEM = re.compile(r"^\s*(\d{1,3}[.)]|[-*•])\s+")
 _TOPIC_LINE = re.compile(r"^(?P<topic>[^:\n]{2,150}?)(?:\s*\((?P<question>[^()]{3,200})\))?\s*:\s+(?P<body>\S.*)$", re.S)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TEASER_END = re.compile(r"(\.\.\.|…)\s*$")
@@ -213,7 +212,7 @@ def _parse_text(text: str) -> tuple[str, str | None, list[Section]]:
             elif heading:
                 # a heading with no body of its own introduces the next one ("Kinds" > "Night cramps")
                 pending = heading
-            heading = f"{pending} › {para[0].strip()}" if pending else para[0].strip()
+            heading = f"{pending}{SECTION_SEP}{para[0].strip()}" if pending else para[0].strip()
             continue
         body.append("\n".join(p.strip() for p in para))
     if body:
@@ -268,7 +267,7 @@ def _paragraphs(lines: list[str]) -> list[list[str]]:
 
 def _looks_like_title(line: str) -> bool:
     s = line.strip()
-    return 0 < len(s) <= 150 and len(s.split()) <= 20 and not s.endswith((".", ",", ";", ":")) and not _LIST_ITEM.match(s)
+    return 0 < len(s) <= 150 and len(s.split()) <= 20 and not s.endswith((".", ",", ";", ":")) and not LIST_MARKER.match(s)
 
 
 def _looks_like_heading(line: str) -> bool:
@@ -277,7 +276,7 @@ def _looks_like_heading(line: str) -> bool:
         0 < len(s) <= 90
         and len(s.split()) <= 14
         and not s.endswith((".", ",", ";", ":", "..."))
-        and not _LIST_ITEM.match(s)
+        and not LIST_MARKER.match(s)
         and (s[0].isupper() or s[0].isdigit())
     )
 
@@ -326,7 +325,7 @@ def _parse_markdown(text: str) -> tuple[str, str | None, list[Section]]:
             continue
         stack = {lv: t for lv, t in stack.items() if lv < level}
         stack[level] = htext
-        heading = " › ".join(stack[lv] for lv in sorted(stack) if lv > 1 or len(stack) == 1)
+        heading = SECTION_SEP.join(stack[lv] for lv in sorted(stack) if lv > 1 or len(stack) == 1)
     tail = "\n".join(lines[cursor:]).strip()
     if tail:
         sections.append(Section(heading, _clean_block(tail)))
@@ -346,7 +345,7 @@ def _clean_block(text: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()[:200]
+    return one_line(text or "")[:200]
 
 
 def _title_from_name(source: str) -> str:

@@ -7,16 +7,13 @@ from collections.abc import Callable
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from ..text import SENTENCE_GAP, title_section
 from ..types import Article, Chunk
 
 TokenCounter = Callable[[list[str]], list[int]]
 
 CHUNKER_VERSION = "1"
-_SEPARATORS = ["\n\n", "\n", r"(?<=[.!?])\s+", r"(?<=[;:,])\s+", " ", ""]
-
-
-def header(title: str, section: str) -> str:
-    return f"{title} › {section}" if section else title
+_SEPARATORS = ["\n\n", "\n", SENTENCE_GAP, r"(?<=[;:,])\s+", " ", ""]
 
 
 def chunk_id(root: str, source: str, position: int, embedded_text: str, pages: str = "") -> str:
@@ -72,7 +69,7 @@ class Chunker:
 
     def split(self, article: Article) -> list[Chunk]:
         chunks: list[Chunk] = []
-        headers = [header(article.title, s.heading) for s in article.sections]
+        headers = [title_section(article.title, s.heading) for s in article.sections]
         header_tokens = self.count(headers)
         body_tokens = self.count([s.text for s in article.sections])
         for sec, head, h_tok, b_tok in zip(article.sections, headers, header_tokens, body_tokens, strict=True):

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .keyword import STOP_WORDS
+
 MIN_CONTENT_WORDS = 2
 """A question with fewer content words than this is treated as a follow-up ("how long?")."""
 MAX_REFERRING_WORDS = 4
@@ -31,17 +33,19 @@ _FOLLOW_UP_OPENERS = re.compile(
     r"|^\s*why (?:is|does|do|would) that\b|^\s*(?:tell me )?more\b|^\s*(?:any|other) (?:tips|ways|causes)\b",
     re.IGNORECASE,
 )
-_STOP_WORDS = frozenset(
-    """a an the and or but so if then than of to in on at by for from with without about into onto over under
-    after before during while as i me my mine we us our you your yours it its it's they them their he him his
-    she her this that these those there here what which who whom whose why how when where is are was were be
-    been being am do does did done doing have has had having can could should would will shall may might must
-    get gets got getting make makes made making let lets take takes go goes going keep keeps
-    not no yes very really just also too more most much many some any all every other another such same
-    one ones thing things way ways best good bad okay ok please thanks thank tell know want need help
-    else something anything everything someone anyone cause causes caused
+_STOP_WORDS = STOP_WORDS | frozenset(
+    """
+    so than from without about onto over under after before during while i me my mine we us our you your yours
+    its it's them he him his she her those here what which who whom whose why how when where were been being
+    am do does did done doing have has had having can could should would shall may might must get gets got
+    getting make makes made making let lets take takes go goes going keep keeps yes very really just also too
+    more most much many some any all every other another same one ones thing things way ways best good bad
+    okay ok please thanks thank tell know want need help else something anything everything someone anyone
+    cause causes caused
     """.split()
 )
+"""The keyword index's English stop words, and the words of a question that do not name its topic
+("how", "help", "tell", "cause" ...)."""
 
 
 def words(text: str) -> list[str]:
@@ -67,41 +71,50 @@ def is_follow_up(question: str) -> bool:
     return n <= MAX_REFERRING_WORDS and any(w in _BACK_REFERENCES for w in words(question))
 
 
-def previous_questions(history: Iterable[Any] | None) -> list[str]:
-    """The user's earlier questions, oldest first, from plain strings or chat messages.
+def chat_turns(history: Iterable[Any] | None) -> list[tuple[str, str]]:
+    """(role, text) of each message of a chat history, oldest first, its whitespace made single spaces;
+    empty messages left out. The one reader of chat histories (follow-up folding, the language
+    model's condensing, the web app).
 
-    Accepts a list of strings, (user, assistant) pairs, or OpenAI / Gradio style messages
-    (`{"role": "user", "content": ...}`, where content is a string or a list of
-    `{"type": "text", "text": ...}` parts); what the assistant said is ignored.
+    Accepts plain strings (the user's questions), (user, assistant) pairs, OpenAI / Gradio style
+    messages (`{"role": "user", "content": ...}`, where content is a string or a list of
+    `{"type": "text", "text": ...}` parts) and objects with `role` and `content` attributes. Every
+    role but "user" counts as "assistant".
     """
-    out: list[str] = []
+    turns: list[tuple[str, str]] = []
     for item in history or ():
         if isinstance(item, str):
-            text = item
+            said = [("user", item)]
         elif isinstance(item, list | tuple) and len(item) == 2:
-            text = _text_of(item[0])
+            said = [("user", item[0]), ("assistant", item[1])]
         elif isinstance(item, Mapping):
-            if item.get("role") != "user":
-                continue
-            text = _text_of(item.get("content"))
+            said = [(item.get("role"), item.get("content"))]
         else:
-            role, content = getattr(item, "role", None), getattr(item, "content", None)
-            if role != "user":
-                continue
-            text = _text_of(content)
-        text = " ".join(text.split())
-        if text:
-            out.append(text)
-    return out
+            said = [(getattr(item, "role", None), getattr(item, "content", None))]
+        for role, content in said:
+            text = " ".join(message_text(content).split())
+            if text:
+                turns.append(("user" if role == "user" else "assistant", text))
+    return turns
 
 
-def _text_of(content: Any) -> str:
+def previous_questions(history: Iterable[Any] | None) -> list[str]:
+    """The user's earlier questions, oldest first (see `chat_turns` for the forms a history takes);
+    what the assistant said is ignored."""
+    return [text for role, text in chat_turns(history) if role == "user"]
+
+
+def message_text(content: Any) -> str:
+    """The text of a chat message's content: a string, a text part (`{"type": "text", "text": ...}`;
+    a part of another type has none), or a list of those, joined by spaces."""
     if isinstance(content, str):
         return content
     if isinstance(content, Mapping):
-        return str(content.get("text") or "") if content.get("type", "text") == "text" else ""
+        if content.get("type", "text") != "text":
+            return ""
+        return str(content.get("text") or content.get("content") or "")
     if isinstance(content, Sequence):
-        return " ".join(_text_of(part) for part in content)
+        return " ".join(t for t in (message_text(part) for part in content) if t)
     return ""
 
 
@@ -138,10 +151,5 @@ standalone_query = fold_question
 """The name Assistant.ask uses for the no-LLM folding (`history` keyword)."""
 
 
-def message_text(content: Any) -> str:
-    """The text of a chat message's content (a string, a text part, or a list of parts)."""
-    return _text_of(content)
-
-
-__all__ = ["content_words", "fold_question", "standalone_query", "is_follow_up", "message_text", "previous_questions",
-           "topic_words"]
+__all__ = ["chat_turns", "content_words", "fold_question", "standalone_query", "is_follow_up", "message_text",
+           "previous_questions", "topic_words"]

@@ -17,15 +17,29 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG to stderr
 
 _stemmer = Stemmer.Stemmer("english")
+STOP_WORDS = frozenset(STOPWORDS_EN)
+"""The English stop words that `tokenize` drops (bm25s's "en" list)."""
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Lower-cased, stemmed words of each text, without STOP_WORDS (as BM25 indexes them)."""
     return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
+
+
+def top_n(scores: np.ndarray, n: int) -> list[int]:
+    """Indices of the (at most) n highest scores above zero, best first: the top-n of a BM25 list."""
+    n = min(n, len(scores))
+    if n <= 0:
+        return []
+    top = np.argpartition(-scores, n - 1)[:n]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [int(i) for i in top if scores[i] > 0]
 
 
 def index_text(title: str, section: str, text: str) -> str:
@@ -54,10 +68,7 @@ class KeywordIndex:
         if not tokens:
             return []
         scores = self.bm25.get_scores(tokens)
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        return [(self.ids[i], float(scores[i])) for i in top_n(scores, n)]
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..text import SENTENCE_GAP, cut_at_word, one_line
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 """Control characters, and lone surrogates (valid in JSON, e.g. from the app's API, but the tokenizer refuses them)."""
 
@@ -18,9 +20,9 @@ def clean_question(text: str, max_chars: int = 2000) -> tuple[str, list[str]]:
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width and other invisible marks
     text = _CONTROL.sub(" ", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = one_line(text)
     if len(text) > max_chars:
-        cut = text[:max_chars].rsplit(" ", 1)[0] or text[:max_chars]
+        cut = cut_at_word(text, max_chars)
         notes.append(f"Your question was {len(text):,} characters long; only the first {len(cut):,} were used.")
         text = cut
     return focus(text), notes
@@ -47,7 +49,7 @@ _PLEASANTRY = re.compile(
     r"|my\s+name\s+is(?:[\s,]+[\w'-]+){1,3})\W*$",
     re.I,
 )
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE = re.compile(SENTENCE_GAP)
 
 
 def focus(text: str) -> str:

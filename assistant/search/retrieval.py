@@ -11,7 +11,6 @@ which the text index dilutes among every chunk that merely mentions the words.
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -22,17 +21,14 @@ import numpy as np
 from ..config import Settings
 from ..embedding.embedder import Embedder
 from ..ingest.manifest import Manifest
+from ..text import title_key
 from ..types import Chunk, Hit
 from .intent import DOCTOR, answers_kind, section_kinds
-from .keyword import KeywordIndex, tokenize
+from .keyword import KeywordIndex, tokenize, top_n
 from .store import VectorStore
 
 EXACT_MIN_WORDS = 3
 """Headings shorter than this ("Causes", "Outlook") are too generic to count as the question."""
-
-
-def normalise_heading(text: str) -> str:
-    return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
 class HeadingIndex:
@@ -96,7 +92,7 @@ class HeadingIndex:
             df = {tok: int(indptr[i + 1] - indptr[i]) for tok, i in keyword.bm25.vocab_dict.items() if tok}
         exact: dict[str, list[int]] = {}
         for i, key in enumerate(keys):
-            heading = normalise_heading(key[2])
+            heading = title_key(key[2])
             if len(heading.split()) >= EXACT_MIN_WORDS:
                 exact.setdefault(heading, []).append(i)
         terms = [frozenset(t) for t in tokens]
@@ -105,7 +101,7 @@ class HeadingIndex:
     def exact_matches(self, question: str) -> list[list[str]]:
         """The chunk ids of every section whose heading is the question itself (FAQ-style articles:
         "What are the symptoms of X?"), compared without case and punctuation."""
-        return [self.groups[i] for i in self.exact.get(normalise_heading(question), [])]
+        return [self.groups[i] for i in self.exact.get(title_key(question), [])]
 
     def search(self, tokens: list[str], n: int, min_coverage: float = 0.0) -> list[tuple[list[str], float]]:
         """The best n headings by BM25, keeping those that hold at least `min_coverage` of the
@@ -113,13 +109,10 @@ class HeadingIndex:
         if self.bm25 is None or not tokens or n <= 0:
             return []
         scores = self.bm25.get_scores(tokens)
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
         return [
             (self.groups[i], float(scores[i]))
-            for i in top
-            if scores[i] > 0 and (min_coverage <= 0 or self.coverage(tokens, int(i)) >= min_coverage)
+            for i in top_n(scores, n)
+            if min_coverage <= 0 or self.coverage(tokens, int(i)) >= min_coverage
         ]
 
 

@@ -36,6 +36,7 @@ from .render import (
     PASSAGE_COLUMNS,
     SOURCES_HEADING,
     escape_text,
+    escape_user_text,
     passage_rows,
     render_answer,
     streaming_markdown,
@@ -137,12 +138,6 @@ def typed(piece: str, words: int = TYPING_WORDS) -> list[str]:
     if len(parts) <= words:
         return [piece]
     return [" ".join(parts[i : i + words]) + (" " if i + words < len(parts) else "") for i in range(0, len(parts), words)]
-
-
-def escape_user_text(text: str) -> str:
-    """A user's message shown as typed: `<` and `>` escaped (idempotent, so a retried message is not
-    escaped twice); Gradio's sanitiser alone would keep `<img src=x>` as an element."""
-    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 class SafeChatInterface(gr.ChatInterface):

@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..types import Answer, Article, ArticleInfo, Citation, Hit, page_count, page_label
+from ..text import LIST_MARKER, cut_at_word, escape_attr, one_line, title_section
+from ..types import Answer, Article, ArticleInfo, Hit, page_count, page_label
 
 ARTICLE_PARAM = "article"
 """Query parameter of a source link: `?article=<key>&p=<chunk position>`."""
@@ -25,7 +26,6 @@ CLOSEST_HEADING = "**Closest articles**"
 
 _MARKER = re.compile(r"\[(\d{1,4})\]")
 _MD_LINK = re.compile(r"\]\s*\(")
-_WS = re.compile(r"\s+")
 
 
 # --- escaping ---------------------------------------------------------------------------------
@@ -39,12 +39,10 @@ def escape_text(text: str) -> str:
     return text
 
 
-def escape_attr(text: str) -> str:
-    return html.escape(text or "", quote=True)
-
-
-def link_text(text: str) -> str:
-    return escape_text(text).replace("[", "\\[").replace("]", "\\]")
+def escape_user_text(text: str) -> str:
+    """A user's message shown as typed: `<` and `>` escaped (idempotent, so a retried message is not
+    escaped twice); Gradio's sanitiser alone would keep `<img src=x>` as an element."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def safe_url(url: str | None) -> str | None:
@@ -124,7 +122,7 @@ def cited_sentences(text: str) -> dict[int, list[str]]:
     """For each marker n, the sentences of the answer text that end with [n]."""
     out: dict[int, list[str]] = {}
     for line in text.split("\n"):
-        line = re.sub(r"^\s*(?:[-*•]|\d{1,3}[.)])\s+", "", line)
+        line = LIST_MARKER.sub("", line)
         start = 0
         for m in _MARKER.finditer(line):
             piece = line[start : m.start()].strip()
@@ -208,7 +206,7 @@ def snippet_markdown(passage: str, sentences: Sequence[str], snippet: str) -> tu
         spans = [found] if found else []
     if not spans:
         excerpt = snippet or passage[: 2 * SNIPPET_CONTEXT]
-        return escape_text(_one_line(excerpt)), _one_line(excerpt)
+        return escape_text(one_line(excerpt)), one_line(excerpt)
     lo = min(a for a, _ in spans)
     hi = max(b for _, b in spans)
     start = _word_start(passage, max(0, lo - SNIPPET_CONTEXT))
@@ -216,7 +214,7 @@ def snippet_markdown(passage: str, sentences: Sequence[str], snippet: str) -> tu
     body = highlight(passage[start:end], [(a - start, b - start) for a, b in spans])
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(passage) else ""
-    return prefix + _one_line(body) + suffix, _one_line(passage[start:end])
+    return prefix + one_line(body) + suffix, one_line(passage[start:end])
 
 
 def _word_start(text: str, i: int) -> int:
@@ -231,10 +229,6 @@ def _word_end(text: str, i: int) -> int:
         return len(text)
     j = text.find(" ", i)
     return j if j >= 0 else len(text)
-
-
-def _one_line(text: str) -> str:
-    return _WS.sub(" ", text).strip()
 
 
 def render_answer(answer: Answer, *, links: bool = True) -> RenderedAnswer:
@@ -258,7 +252,7 @@ def sources_markdown(sources: Sequence[Source], *, covered: bool = True, links: 
         if links:
             href = article_href(s.root, s.source, s.positions[0] if s.positions else None)
             title = f'<a href="{escape_attr(href)}" class="source-open" title="Read the whole article">{title}</a>'
-        where = f"{title} › {escape_text(s.section)}" if s.section else title
+        where = title_section(title, escape_text(s.section))
         meta = [f"`{escape_text(s.source)}`", *([s.pages] if s.pages else []), f"relevance {s.relevance:.2f}"]
         url = safe_url(s.url)
         if url:
@@ -334,12 +328,11 @@ def passage_rows(hits: Sequence[Hit], preview: int = 220) -> list[list]:
     """Rows of the Passages view: the dense (cosine), keyword (BM25) and fused (RRF) scores."""
     rows = []
     for i, h in enumerate(hits, 1):
-        where = f"{h.title} › {h.section}" if h.section else h.title
-        text = _one_line(h.text)
+        text = one_line(h.text)
         source = f"{h.source}, {page_label(h.page, h.page_end)}" if h.page is not None else h.source
         rows.append([
-            i, where, source, _round(h.dense_score), _round(h.keyword_score, 2), _round(h.score, 4),
-            text if len(text) <= preview else text[:preview].rsplit(" ", 1)[0] + " …",
+            i, title_section(h.title, h.section), source, _round(h.dense_score), _round(h.keyword_score, 2),
+            _round(h.score, 4), cut_at_word(text, preview, " …"),
         ])
     return rows
 
@@ -356,15 +349,7 @@ def article_rows(infos: Sequence[ArticleInfo], query: str = "") -> list[list]:
     return rows
 
 
-def citation_dicts(citations: Sequence[Citation]) -> list[dict]:
-    return [
-        {"n": c.n, "title": c.title, "section": c.section, "source": c.source, "url": c.url, "snippet": c.snippet,
-         "page": c.page, "page_end": c.page_end}
-        for c in citations
-    ]
-
-
 __all__ = [
     "ARTICLE_COLUMNS", "PASSAGE_COLUMNS", "RenderedAnswer", "Source", "article_href", "article_html", "article_key",
-    "article_rows", "escape_text", "merge_sources", "passage_rows", "render_answer", "safe_url", "streaming_markdown",
+    "article_rows", "escape_attr", "escape_text", "escape_user_text", "merge_sources", "passage_rows", "render_answer", "safe_url", "streaming_markdown",
 ]

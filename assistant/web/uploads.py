@@ -206,10 +206,4 @@ def _write_atomic(target: Path, data: bytes) -> None:
         raise
 
 
-def summary(results: list[UploadResult]) -> str:
-    """One line per file, e.g. `✓ added  notes.md: saved`."""
-    icons = {"added": "✓", "replaced": "✓", "unchanged": "=", "refused": "✗"}
-    return "\n".join(f"{icons[r.status]} {r.status} {r.name}: {r.reason}" for r in results)
-
-
-__all__ = ["UploadError", "UploadResult", "safe_name", "save_uploads", "summary"]
+__all__ = ["UploadError", "UploadResult", "safe_name", "save_uploads"]
