@@ -45,6 +45,11 @@ def title_section(title: str, section: str) -> str:
     return f"{title}{SECTION_SEP}{section}" if section else title
 
 
+def nest_heading(*parts: str) -> str:
+    """A sub-section's heading under its parents ("Causes › At night"); empty parts are left out."""
+    return SECTION_SEP.join(p for p in parts if p)
+
+
 def one_line(text: str) -> str:
     """The text with every run of whitespace (newlines too) made one space, stripped."""
     return _WS.sub(" ", text).strip()

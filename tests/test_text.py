@@ -11,6 +11,7 @@ from assistant.text import (
     SENTENCE_GAP,
     cut_at_word,
     escape_attr,
+    nest_heading,
     one_line,
     sentence_spans,
     title_key,
@@ -33,6 +34,12 @@ def test_title_key_ignores_case_punctuation_and_spacing():
 def test_title_section_leaves_out_an_empty_section():
     assert title_section("Leg cramps", "Causes") == "Leg cramps › Causes"
     assert title_section("Leg cramps", "") == "Leg cramps"
+
+
+def test_nest_heading_joins_the_levels_present():
+    assert nest_heading("Causes", "At night") == "Causes › At night"
+    assert nest_heading("", "At night") == "At night"  # a sub-heading before any parent heading
+    assert nest_heading("Treatment", "", "Ice") == "Treatment › Ice"
 
 
 def test_one_line_collapses_all_whitespace():

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ..text import one_line
+
 
 @dataclass(frozen=True)
 class WarningSign:
@@ -102,7 +104,7 @@ def warning_signs(question: str) -> list[WarningSign]:
     if not isinstance(question, str) or not question:
         return []
     text = unicodedata.normalize("NFKC", question).replace("’", "'").replace("‘", "'")
-    text = re.sub(r"\s+", " ", text)
+    text = one_line(text)
     return [s for s in WARNING_SIGNS if s.pattern.search(text)]
 
 

@@ -26,6 +26,8 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from ..text import one_line
+
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "pages"
 HELD_OUT = FIXTURES.parent / "pages-heldout"
 """Pages written after the reader's rules were fixed, measured once without changing them."""
@@ -94,7 +96,7 @@ class Score:
 
 
 def norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    return one_line(text.replace("\u00a0", " "))
 
 
 def load(path: Path) -> Expected:

@@ -25,7 +25,7 @@ import re
 import zipfile
 
 from ..errors import ArticleError
-from ..text import title_key
+from ..text import nest_heading, one_line, title_key
 from ..types import Section
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def _sections(blocks: list[tuple[str, int, str]], title: str, title_level: int) 
                 continue
             stack = {lv: t for lv, t in stack.items() if lv < level}
             stack[level] = text
-            heading = " › ".join(stack[lv] for lv in sorted(stack))
+            heading = nest_heading(*(stack[lv] for lv in sorted(stack)))
             continue
         line = f"- {text}" if kind == "item" else text
         joined = kind in ("item", "row") and kind == last_kind
@@ -205,4 +205,4 @@ def _clean(text: str) -> str:
 
 
 def _one_line(exc: BaseException) -> str:
-    return re.sub(r"\s+", " ", str(exc) or type(exc).__name__).strip()[:200]
+    return one_line(str(exc) or type(exc).__name__)[:200]

@@ -21,7 +21,7 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from ..errors import ArticleError
-from ..text import title_key
+from ..text import nest_heading, title_key
 from ..types import Section
 
 log = logging.getLogger(__name__)
@@ -290,7 +290,7 @@ def _sections(body: Tag, title: str, keep: _Kept | None) -> list[Section]:
             elif el.name == "h2":
                 heading = h2 = content
             else:
-                heading = f"{h2} › {content}" if h2 else content
+                heading = nest_heading(h2, content)
             continue
         if keep is not None and el.name != "tr" and content not in keep:
             continue

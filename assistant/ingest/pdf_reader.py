@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import ArticleError
+from ..text import nest_heading, one_line, title_key
 from ..types import Section
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,6 @@ _BULLET_CHARS = "•◦▪▫■□●○‣⁃∙·–—*-"
 _BULLET = re.compile(rf"^\s*(?:[{re.escape(_BULLET_CHARS)}]|\(?\d{{1,3}}[.)]|\(?[a-z][.)])\s+")
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[-–—]?\s*\d{1,5}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,5})?\s*$", re.I)
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", ")")
-_WS = re.compile(r"\s+")
 
 
 @dataclass(slots=True)
@@ -188,7 +188,7 @@ def _page_lines(doc, index: int, raw, pictures: list[int]) -> list[_Line]:
             lines.append(line)
         lines = [ln for ln in lines if ln.text.strip()]
         for ln in lines:
-            ln.text = _WS.sub(" ", ln.text).strip()
+            ln.text = one_line(ln.text)
             ln.bullet = any(
                 r <= ln.x0 and ln.x0 - r < 2 * ln.size and ln.y - 0.2 * ln.size <= (b + t) / 2 <= ln.y + 0.8 * ln.size
                 for _left, b, r, t in dots
@@ -353,7 +353,7 @@ def _structure(lines: list[_Line], meta_title: str) -> tuple[str, list[Section]]
         title = meta_title
     head_sizes = sorted({round(b.size * 2) / 2 for b in blocks if b.kind == "heading"}, reverse=True)
     top_size = head_sizes[0] if head_sizes else 0.0
-    title_key = _WS.sub(" ", title).strip().lower()
+    own_title = title_key(title)
 
     sections: list[Section] = []
     heading, h2 = "", ""
@@ -379,13 +379,13 @@ def _structure(lines: list[_Line], meta_title: str) -> tuple[str, list[Section]]
     for b in blocks:
         text, starts = _join(b.lines, vocab)
         if b.kind == "heading":
-            if _WS.sub(" ", text).strip().lower() == title_key:
+            if title_key(text) == own_title:
                 continue
             flush()
             if round(b.size * 2) / 2 >= top_size:
                 heading = h2 = text
             else:
-                heading = f"{h2} › {text}" if h2 else text
+                heading = nest_heading(h2, text)
             continue
         if b.kind == "item":
             text = "- " + _BULLET.sub("", text, count=1) if not b.lines[0].bullet else "- " + text
