@@ -103,6 +103,14 @@ class Citation:
     page: int | None = None
     page_end: int | None = None
 
+    @classmethod
+    def of(cls, n: int, hit: Hit, snippet: str) -> Citation:
+        """Citation [n] of a retrieved passage, quoting `snippet` of it."""
+        return cls(
+            n=n, source=hit.source, title=hit.title, section=hit.section, snippet=snippet, url=hit.url,
+            score=hit.score, root=hit.root, position=hit.position, page=hit.page, page_end=hit.page_end,
+        )
+
     @property
     def pages(self) -> str:
         """ "p. 3", "pp. 3–4", or "" when the source has no pages."""

@@ -62,12 +62,7 @@ class Asker:
         return self.retriever.search(q, k)
 
     def ask(self, question: str, k: int | None = None, *, history: Any = None) -> Answer:
-        """A cited Markdown answer, or a plain 'not covered' answer naming the closest articles.
-
-        With a language model configured the model writes the answer from the passages and its
-        citations are checked (falling back to the extractive answer, with a note, when it fails or
-        cites nothing valid). `history` (Gradio chat messages or (user, assistant) pairs) turns a
-        follow-up into a standalone question."""
+        """`Assistant.ask` (documented there): prepare, then the extractive, grounded or 'not covered' answer."""
         asked = self._prepare(question, k, history)
         if not asked.covered:
             answer = not_covered(asked.q, asked.hits)

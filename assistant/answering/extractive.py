@@ -299,31 +299,13 @@ def not_covered(question: str, hits: list[Hit], limit: int = 3) -> Answer:
         text = f"The articles here do not cover this question. The closest articles are: {names}."
     else:
         text = "The articles here do not cover this question (no articles have been ingested yet)."
-    citations = [
-        Citation(
-            n=i + 1,
-            source=h.source,
-            title=h.title,
-            section=h.section,
-            snippet=h.text[:300],
-            url=h.url,
-            score=h.score,
-            root=h.root,
-            position=h.position,
-            page=h.page,
-            page_end=h.page_end,
-        )
-        for i, h in enumerate(closest)
-    ]
+    citations = [Citation.of(i + 1, h, h.text[:300]) for i, h in enumerate(closest)]
     return Answer(question=question, text=text, citations=citations, covered=False, hits=hits)
 
 
 def _cite(n: int, h: Hit, units: list[Unit]) -> Citation:
     """Citation [n] of these units of passage h."""
-    return Citation(
-        n=n, source=h.source, title=h.title, section=h.section, snippet=snippet(h.text, units), url=h.url,
-        score=h.score, root=h.root, position=h.position, page=h.page, page_end=h.page_end,
-    )
+    return Citation.of(n, h, snippet(h.text, units))
 
 
 def snippet(text: str, units: list[Unit]) -> str:

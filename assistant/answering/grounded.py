@@ -188,21 +188,7 @@ def grounded(question: str, reply: str, passages: Sequence[Hit], hits: list[Hit]
     for new, p in enumerate(checked.used, 1):
         h = passages[p - 1]
         citing = [s for s in sentences if f"[{new}]" in s]
-        citations.append(
-            Citation(
-                n=new,
-                source=h.source,
-                title=h.title,
-                section=h.section,
-                snippet=cited_snippet(h, citing),
-                url=h.url,
-                score=h.score,
-                root=h.root,
-                position=h.position,
-                page=h.page,
-                page_end=h.page_end,
-            )
-        )
+        citations.append(Citation.of(new, h, cited_snippet(h, citing)))
     notes = []
     if checked.invalid:
         one = len(checked.invalid) == 1
