@@ -39,7 +39,7 @@ from assistant.ingest import sync
 from assistant.search import keyword as keyword_module
 from assistant.search.store import VectorStore
 
-from .conftest import FakeEmbedder
+from .helpers_embedder import FakeEmbedder
 
 
 def die() -> None:

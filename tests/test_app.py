@@ -18,8 +18,8 @@ from assistant.web.app import ChatApp, build_ui, launch_kwargs, parse_auth, type
 from assistant.web.feedback import read_feedback, record_feedback
 from assistant.web.render import article_html, article_key, escape_text, render_answer
 
-from .conftest import CORPUS, REPO
 from .helpers_app import free_port
+from .helpers_data import CORPUS, REPO
 
 ARTICLES = ["leg-cramps-at-night.txt", "nosebleeds.txt", "snoring.txt", "hiccups.txt", "dehydration.md"]
 XSS = (

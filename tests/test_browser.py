@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from assistant.web.feedback import read_feedback
 
-from .conftest import CORPUS, REPO
 from .helpers_app import free_port, start_app, stop
+from .helpers_browser import CHROMIUM, CHROMIUM_ARGS
+from .helpers_data import CORPUS, REPO
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 ARTICLES = ["leg-cramps-at-night.txt", "nosebleeds.txt", "snoring.txt", "tension-headache.html", "dehydration.md"]
 XSS_ARTICLE = (
     "Kitchen burns <script>alert(1)</script>\n\n"

@@ -25,9 +25,9 @@ import pytest
 
 from assistant import Assistant, Settings
 
-from .conftest import CORPUS, REPO
 from .helpers_app import free_port, start_app
 from .helpers_app import stop as stop_app
+from .helpers_data import CORPUS, REPO
 from .helpers_store import assert_consistent, write_articles
 
 LOAD_SECONDS = float(os.environ.get("LOAD_TEST_SECONDS", "60"))

@@ -28,8 +28,9 @@ from assistant.ingest.articles import SUPPORTED_EXTENSIONS, parse_article
 from assistant.ingest.chunking import Chunker
 from assistant.web.uploads import save_uploads
 
-from .conftest import CORPUS, FakeEmbedder
-from .test_locks import assert_well_formed
+from .helpers_answers import assert_well_formed
+from .helpers_data import CORPUS
+from .helpers_embedder import FakeEmbedder
 
 EXTENSIONS = [*SUPPORTED_EXTENSIONS, ".pdf", ".TXT", ""]
 MARKER = "Quixotic zebras gallop past the lighthouse."

@@ -16,8 +16,8 @@ from assistant import Settings
 from assistant.web.app import build_ui, launch_kwargs
 from assistant.web.mcp_auth import basic_auth_header
 
-from .conftest import CORPUS
 from .helpers_app import free_port, start_app, stop
+from .helpers_data import CORPUS
 
 USER, PASSWORD = "ann", "s3cret"
 ARTICLES = ["leg-cramps-at-night.txt", "nosebleeds.txt", "snoring.txt", "hiccups.txt", "dehydration.md"]
