@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from .helpers_data import REPO
 
 START_TIMEOUT = 600  # seconds; a cold start on a busy 2-core machine loads the model and ingests
 

@@ -39,7 +39,7 @@ from assistant.ingest import sync
 from assistant.search import keyword as keyword_module
 from assistant.search.store import VectorStore
 
-from .conftest import FakeEmbedder
+from .helpers_embedder import FakeEmbedder
 
 
 def die() -> None:
@@ -138,13 +138,15 @@ class _TearingCollection:
         if self._kill_ms:
             import threading
 
-            threading.Timer(self._kill_ms / 1000, die).start()
+            timer = threading.Timer(self._kill_ms / 1000, die)
+            timer.start()
             sys.stderr.write(f"driver: {name} call {self._calls} ({len(kwargs['ids'])} ids), kill in {self._kill_ms} ms\n")
             sys.stderr.flush()
             result = fn(**kwargs)
             sys.stderr.write("driver: the call returned before the timer fired\n")
             sys.stderr.flush()
-            time.sleep(5)  # the timer fires (if the call was faster than it, right after it)
+            timer.join()  # the timer fires and kills this process (if the call was faster than it, right after it)
+            die()  # not reached
             return result
         segments = [d for d in self._segments.iterdir() if d.is_dir()]
         before = {d: {n: (d / n).read_bytes() for n in HNSW_FILES if (d / n).exists()} for d in segments}

@@ -1,20 +1,9 @@
 """Cited answers over the shipped corpus with the real model."""
 
-import re
 
 from assistant.answering.extractive import split_units
 
-
-def _check_citations(answer):
-    markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
-    numbers = {c.n for c in answer.citations}
-    assert markers, answer.text
-    assert markers <= numbers, (markers, numbers)  # every marker resolves
-    by_n = {c.n: c for c in answer.citations}
-    # every cited sentence is inside its citation's snippet
-    for line in answer.text.split("\n"):
-        for sentence, n in re.findall(r"(?:^- )?(.*?) \[(\d+)\]\s*", line):
-            assert sentence.strip() in by_n[int(n)].snippet, (sentence, by_n[int(n)].snippet)
+from .helpers_answers import assert_quotes_its_citations
 
 
 def test_why_cramps_at_night_names_causes_and_cites_the_leg_cramp_article(shipped_bot):
@@ -24,7 +13,7 @@ def test_why_cramps_at_night_names_causes_and_cites_the_leg_cramp_article(shippe
     text = answer.text.lower()
     causes = ["cold", "tired", "fatigue", "rest", "calcium", "magnesium", "dehydrat", "posture", "pointed", "minerals"]
     assert sum(c in text for c in causes) >= 3, answer.text
-    _check_citations(answer)
+    assert_quotes_its_citations(answer)
     assert "Sources:" in str(answer)
 
 
@@ -40,7 +29,7 @@ def test_every_marker_resolves_for_varied_questions(shipped_bot):
     for q in ("how to stop a nosebleed", "what helps heartburn", "my eyes are dry after using the computer all day"):
         answer = shipped_bot.ask(q)
         assert answer.covered, q
-        _check_citations(answer)
+        assert_quotes_its_citations(answer)
 
 
 def test_search_returns_k_hits_best_first_with_few_per_article(shipped_bot):
@@ -79,7 +68,7 @@ def test_a_sentence_shared_by_overlapping_chunks_is_quoted_once(embedder):
     question = "what causes cramps at night"
     answer = ExtractiveAnswerer(embedder).answer(question, hits, embedder.embed_query(question))
     assert answer.text.count(shared) == 1, answer.text
-    _check_citations(answer)
+    assert_quotes_its_citations(answer)
 
 
 def _units_of(text: str, title: str = "Croup"):

@@ -13,13 +13,13 @@ import gradio as gr
 import httpx
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Assistant, AssistantError, Settings
 from assistant.web.app import ChatApp, build_ui, launch_kwargs, parse_auth, typed
 from assistant.web.feedback import read_feedback, record_feedback
 from assistant.web.render import article_html, article_key, escape_text, render_answer
 
-from .conftest import CORPUS, REPO
 from .helpers_app import free_port
+from .helpers_data import CORPUS, REPO
 
 ARTICLES = ["leg-cramps-at-night.txt", "nosebleeds.txt", "snoring.txt", "hiccups.txt", "dehydration.md"]
 XSS = (
@@ -93,10 +93,11 @@ def test_ask_endpoint_answers_with_sources(server):
 
 def test_ask_endpoint_refuses_an_empty_question_clearly(server):
     from gradio_client import Client
+    from gradio_client.exceptions import AppError
 
     url, _ = server
     client = Client(url, verbose=False, download_files=False)
-    with pytest.raises(Exception, match="empty"):
+    with pytest.raises(AppError, match="empty"):  # the app's own message reaches the API caller
         client.predict("   ", api_name="/ask")
 
 
@@ -108,8 +109,27 @@ def test_server_binds_localhost_and_serves_no_external_assets(server):
     for text in (page, css):
         assert "fonts.googleapis.com" not in text and "fonts.gstatic.com" not in text
     assert "@font-face" in css and "static/fonts/" in css  # the theme's fonts come from the app itself
-    assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
     assert server[1].analytics_enabled is False
+
+
+_ANALYTICS_PROBE = "import gradio as gr, gradio.analytics as a; print(a.analytics_enabled(), gr.Blocks().analytics_enabled)"
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("", "True True"),  # the control: gradio alone, told to, would send analytics
+        ("import assistant.web.app", "False False"),
+        ("import runpy; runpy.run_path('app.py', run_name='app')", "False False"),  # app.py sets it itself
+    ],
+    ids=["gradio alone", "assistant.web.app", "app.py"],
+)
+def test_loading_the_app_turns_gradio_analytics_off_even_when_the_environment_turns_it_on(entry, expected):
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "True", "PYTHONPATH": str(REPO)}
+    code = f"{entry}\n{_ANALYTICS_PROBE}"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == expected, done.stdout
 
 
 _CONNECTS: list = []
@@ -156,8 +176,13 @@ def test_login_is_required_when_auth_is_set(site):
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **kwargs)
     try:
         assert httpx.get(url + "config", timeout=30).status_code in (401, 403)
-        with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own errors
+        refused = httpx.post(url + "login", data={"username": "ann", "password": "wrong"}, timeout=30)
+        assert (refused.status_code, refused.json()) == (400, {"detail": "Incorrect credentials."})
+        # gradio_client raises this ValueError (or its AuthenticationError subclass) only for a refused login,
+        # never for a connection error
+        with pytest.raises(ValueError, match="Could not login"):
             Client(url, verbose=False, auth=("ann", "wrong"))
+        assert httpx.get(url + "config", timeout=30).status_code in (401, 403)
         client = Client(url, verbose=False, auth=("ann", "s3cret"), download_files=False)
         assert "**Sources**" in client.predict("how to stop a nosebleed", api_name="/ask")
     finally:
@@ -168,7 +193,7 @@ def test_auth_setting_is_checked():
     assert parse_auth("ann:pa:ss") == ("ann", "pa:ss")
     assert parse_auth(None) is None
     for bad in ("ann", ":pw", "ann:"):
-        with pytest.raises(Exception, match="user:password"):
+        with pytest.raises(AssistantError, match="user:password"):
             parse_auth(bad)
 
 

@@ -7,12 +7,36 @@ import pytest
 from assistant.errors import ArticleError
 from assistant.ingest.articles import parse_article, read_article
 
-from .conftest import CORPUS, SHARED_DATA
+from .helpers_data import CORPUS, FIXTURE_ARTICLES, SHARED_DATA, needs_shared
 
 SEED = SHARED_DATA / "seed" / "why-leg-cramps-on-waking.txt"
+SCRAPED = FIXTURE_ARTICLES / "why-hands-go-numb-at-night.txt"
+"""Our own article in the seed's scraped style: repeated title, numbered lists, site navigation, teasers."""
 
 
+def test_scraped_article_title_sections_and_no_site_boilerplate():
+    a = read_article(SCRAPED, SCRAPED.parent)
+    assert a.title == "Why do my hands go numb at night"
+    assert [s.heading for s in a.sections] == [
+        "",
+        "Common causes of numb hands at night",
+        "What to do when it happens",
+        "Kinds of night numbness › Pressure numbness",
+        "Nerve entrapment numbness",
+    ]
+    assert a.sections[0].text.startswith("Waking up with a numb or tingling hand")
+    body = a.text
+    assert body.count("Why do my hands go numb at night") == 1  # the repeated title (and its question form) once
+    for boilerplate in ("<<:", ">>:", "green tea", "afternoon nap", "Recommend", "stiff neck", "shingles", "knees click", "standing desks", "..."):
+        assert boilerplate not in body, boilerplate
+    assert "1. Lying on your arm: sleeping on your side" in body  # numbered lists are kept
+    assert "4. Wear a soft wrist splint" in body
+    assert body.rstrip().endswith("resting the wrist.")  # nothing after the last section survives
+
+
+@needs_shared("seed")
 def test_seed_article_title_sections_and_no_site_boilerplate():
+    """The real scraped article the project started from (../shared/data/seed)."""
     a = read_article(SEED, SEED.parent)
     assert a.title == "Why do I get leg cramps when I wake up"
     headings = [s.heading for s in a.sections]
@@ -39,6 +63,25 @@ def test_shipped_txt_articles_lose_navigation_and_teasers():
         assert a.title and len(a.sections) >= 3
 
 
+@pytest.mark.parametrize(
+    ("name", "title", "url", "heading"),
+    [
+        ("passage-heat-rash.txt", "Heat rash", "https://example.org/health/heat-rash", ""),
+        ("passage-chilblains.txt", "Chilblains", "https://example.org/health/chilblains", "What are chilblains?"),
+    ],
+)
+def test_passage_topic_becomes_title_and_source_line_the_url(name, title, url, heading):
+    """One long `Topic: body` line, a blank line, `Source: <url>` (the MEDIQA passages' format)."""
+    a = read_article(FIXTURE_ARTICLES / name, FIXTURE_ARTICLES)
+    assert (a.title, a.url) == (title, url)
+    assert "Source:" not in a.text
+    [section] = a.sections
+    assert section.heading == heading  # "Topic (Question?): ..." makes the question the heading
+    assert section.text.startswith(title) and not section.text.startswith(f"{title}:")  # the topic is not body
+    assert section.text.endswith(("come with it.", "keep coming back."))
+
+
+@needs_shared("mediqa", "passages")
 def test_mediqa_passage_topic_becomes_title_and_source_line_the_url():
     passages = SHARED_DATA / "mediqa" / "passages"
     path = sorted(passages.glob("*.txt"))[0]

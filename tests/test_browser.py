@@ -4,24 +4,19 @@ with Debian's Chromium (never a downloaded browser). Saves docs/screenshot.png."
 from __future__ import annotations
 
 import shutil
-import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from assistant.web.feedback import read_feedback
 
-from .conftest import CORPUS, REPO
 from .helpers_app import free_port, start_app, stop
+from .helpers_browser import CHROMIUM, CHROMIUM_ARGS
+from .helpers_data import CORPUS, REPO
+from .helpers_wait import wait_until
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 ARTICLES = ["leg-cramps-at-night.txt", "nosebleeds.txt", "snoring.txt", "tension-headache.html", "dehydration.md"]
 XSS_ARTICLE = (
     "Kitchen burns <script>alert(1)</script>\n\n"
@@ -133,18 +128,16 @@ def test_chat_answers_with_sources_reader_follow_up_and_history(app_url, browser
         reader.locator("mark#cited").wait_for(timeout=60_000)
         assert "How to prevent night-time leg cramps" in reader.inner_text()
         assert page.url == url  # the link was handled in the app, not followed
-        page.locator("[data-testid=user]").first.scroll_into_view_if_needed()
-        page.wait_for_timeout(500)
+        first_question = page.locator("[data-testid=user]").first
+        first_question.scroll_into_view_if_needed()
+        expect(first_question).to_be_in_viewport(timeout=30_000)
         (REPO / "docs").mkdir(exist_ok=True)
-        page.screenshot(path=str(REPO / "docs" / "screenshot.png"))
+        page.screenshot(path=str(REPO / "docs" / "screenshot.png"), animations="disabled")
 
         # Like: saved to <store>/feedback.jsonl with the question and its sources.
         answer.hover()
         page.locator("button[aria-label=Like]").last.click()
-        deadline = time.monotonic() + 30
-        while not read_feedback(root / "store") and time.monotonic() < deadline:
-            time.sleep(0.5)
-        [record] = read_feedback(root / "store")
+        [record] = wait_until(lambda: read_feedback(root / "store"), timeout=60, what="the like in feedback.jsonl")
         assert record["rating"] == "like" and record["question"] == "why cramps at night?"
         assert record["sources"][0]["source"] == "leg-cramps-at-night.txt"
 
@@ -181,7 +174,11 @@ def test_upload_an_article_and_ask_about_it(app_url, browser, tmp_path):
         refused.write_bytes(b"MZ\x00\x01")
         w.tab("Articles")
         page.locator("#upload-files input[type=file]").set_input_files([str(upload), str(refused)])
-        page.wait_for_timeout(1000)
+        page.wait_for_function(  # both files are uploaded to the app (the list shows them, no "Uploading...")
+            "() => { const t = document.querySelector('#upload-files').innerText;"
+            " return /notes\\s*\\.exe/.test(t) && /cold toes\\)\\s*\\.md/.test(t) && !/Uploading/.test(t) }",
+            timeout=ANSWER_TIMEOUT,
+        )
         page.locator("#upload-button").click()
         status = page.locator("#articles-status")
         page.wait_for_function(
@@ -222,7 +219,8 @@ def test_xss_article_renders_inert(app_url, browser):
         assert "${alert(1)}" in reader_text and "{{constructor}}" in reader_text  # no template evaluation
         w.tab("Articles")
         expect(page.locator("#articles-table")).to_contain_text("<script>alert(1)</script>", timeout=30_000)
-        page.wait_for_timeout(1500)
+        # The row is rendered (above): the DOM is checked as it stands. A dialog or a script could only come
+        # from an element counted here, so no time needs to pass for the check to hold.
         injected = page.evaluate(
             "() => ({imgs: document.querySelectorAll('img[src=x], img[src=\"x\"]').length,"
             " handlers: document.querySelectorAll('[onerror]').length,"

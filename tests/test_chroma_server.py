@@ -11,8 +11,8 @@ import pytest
 
 from assistant import Assistant, Settings
 
-from .conftest import CORPUS
 from .helpers_app import free_port
+from .helpers_data import CORPUS
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_ingest_search_and_ask_through_a_chroma_server(chroma_server, tmp_path, 
 def test_check_through_a_chroma_server_re_adds_lost_vectors(chroma_server, tmp_path, monkeypatch):
     """`Assistant.check` works through Chroma's API: vectors deleted on the server behind the manifest's
     back are found and re-added, and a second check finds the store consistent."""
-    from .conftest import FakeEmbedder
+    from .helpers_embedder import FakeEmbedder
     from .helpers_store import write_articles
 
     folder = tmp_path / "articles"

@@ -4,7 +4,7 @@ from assistant.ingest.articles import read_article
 from assistant.ingest.chunking import Chunker
 from assistant.types import Article, Section
 
-from .conftest import CORPUS
+from .helpers_data import CORPUS
 
 
 def _chunker(embedder, **kw):

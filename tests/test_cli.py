@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from .conftest import CORPUS, REPO
+from .helpers_data import CORPUS, REPO
 
 
 def run(*args, cwd=REPO, env_extra=None):

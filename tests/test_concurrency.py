@@ -25,10 +25,11 @@ import pytest
 
 from assistant import Assistant, Settings
 
-from .conftest import CORPUS, REPO
 from .helpers_app import free_port, start_app
 from .helpers_app import stop as stop_app
+from .helpers_data import CORPUS, REPO
 from .helpers_store import assert_consistent, write_articles
+from .helpers_wait import wait_until
 
 LOAD_SECONDS = float(os.environ.get("LOAD_TEST_SECONDS", "60"))
 CLIENTS = 20
@@ -62,6 +63,7 @@ def well_formed(markdown: str) -> bool:
 
 @dataclass
 class Call:
+    client: int
     started: float
     seconds: float
     ok: bool
@@ -103,7 +105,7 @@ def test_twenty_clients_chat_while_another_process_ingests(tmp_path, embedder):
 
                 where = [ln.strip() for ln in traceback.format_exc().splitlines() if "gradio_client" in ln][-2:]
                 ok, error = False, f"{q!r}: {type(exc).__name__}: {exc} at {where}"
-            calls.append(Call(started, time.monotonic() - started, ok, error))
+            calls.append(Call(n, started, time.monotonic() - started, ok, error))
 
     probes: list[float] = []
 
@@ -118,7 +120,7 @@ def test_twenty_clients_chat_while_another_process_ingests(tmp_path, embedder):
             except httpx.HTTPError:
                 pass
             probes.append(time.monotonic() - started)
-            time.sleep(1)
+            stop.wait(1)  # one probe a second (a pace, not a wait for something)
 
     try:
         threading.Thread(target=probe_loop, daemon=True).start()
@@ -126,7 +128,8 @@ def test_twenty_clients_chat_while_another_process_ingests(tmp_path, embedder):
         t0 = time.monotonic()
         for t in threads:
             t.start()
-        time.sleep(min(5.0, LOAD_SECONDS / 4))  # the clients are chatting when the ingest starts
+        # the clients are chatting when the ingest starts: each has had an answer
+        wait_until(lambda: len({c.client for c in calls}) == CLIENTS, timeout=600, what="an answer for every client")
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
         ingest_started = time.monotonic()
         ingest = subprocess.Popen(
@@ -135,8 +138,11 @@ def test_twenty_clients_chat_while_another_process_ingests(tmp_path, embedder):
         )
         ingest_output = ingest.communicate(timeout=1800)[0]
         ingest_done = time.monotonic()
-        while time.monotonic() - t0 < LOAD_SECONDS or time.monotonic() - ingest_done < 5:
-            time.sleep(0.5)  # and a few seconds more, so the app picks the ingest up under load
+        # the load lasts LOAD_SECONDS in all (time passing on purpose), and the app answers under load after
+        # the ingest: every client has an answer to a question asked once the ingest was done
+        stop.wait(max(0.0, LOAD_SECONDS - (time.monotonic() - t0)))
+        wait_until(lambda: len({c.client for c in calls if c.started >= ingest_done}) == CLIENTS, timeout=600,
+                   what="an answer for every client after the ingest")
         stop.set()
         for t in threads:
             t.join(timeout=300)

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import signal
 import sqlite3
-import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,50 +26,16 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.search.keyword import KeywordIndex
 
-from .conftest import REPO, FakeEmbedder
+from .helpers_embedder import FakeEmbedder
+from .helpers_proc import DRIVER, run_until
 from .helpers_store import article_name, assert_consistent, write_articles
 
 pytestmark = pytest.mark.slow
 
 BASE = range(36)
 """Articles in the folder before a trial (36 small articles, about 100 chunks)."""
-DRIVER = [sys.executable, "-m", "tests.helpers_crash"]
 DRIVER_DEFAULTS = ["--delay", "0.03", "--flush", "24"]
 """30 ms of 'model time' per text and 24-chunk batches: several batches, each embedding for about 0.7 s."""
-
-
-@dataclass
-class Killed:
-    lines: list[str]
-    returncode: int
-    trigger: str = ""
-
-
-def run_until(cmd: list[str], trigger: str | None, occurrence: int = 1, timeout: float = 300) -> Killed:
-    """Run cmd (stderr merged into stdout), SIGKILL it at the `occurrence`-th line matching `trigger`."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
-    lines: list[str] = []
-    seen, hit = 0, ""
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line.rstrip("\n"))
-            if trigger and re.search(trigger, line):
-                seen += 1
-                if seen == occurrence:
-                    os.kill(proc.pid, signal.SIGKILL)
-                    hit = line.strip()
-                    break
-        proc.wait(timeout=60)
-    finally:
-        timer.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return Killed(lines, proc.returncode, hit)
 
 
 def state(store: Path) -> dict:

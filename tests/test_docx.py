@@ -15,7 +15,7 @@ from assistant.ingest.articles import parse_article, read_article
 from assistant.ingest.docx_reader import OLD_WORD
 from assistant.ingest.sync import scan
 
-from .conftest import FakeEmbedder
+from .helpers_embedder import FakeEmbedder
 
 BODY = "Chilblains are itchy swollen patches on the toes after the cold. They usually heal within three weeks."
 WARM = "Warm the feet slowly instead of holding them against a hot radiator."

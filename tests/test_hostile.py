@@ -28,8 +28,10 @@ from assistant.ingest.articles import SUPPORTED_EXTENSIONS, parse_article
 from assistant.ingest.chunking import Chunker
 from assistant.web.uploads import save_uploads
 
-from .conftest import CORPUS, FakeEmbedder
-from .test_locks import assert_well_formed
+from .helpers_answers import assert_quotes_its_citations, assert_well_formed
+from .helpers_audit import outside, recorded_writes
+from .helpers_data import CORPUS
+from .helpers_embedder import FakeEmbedder
 
 EXTENSIONS = [*SUPPORTED_EXTENSIONS, ".pdf", ".TXT", ""]
 MARKER = "Quixotic zebras gallop past the lighthouse."
@@ -191,7 +193,8 @@ def test_deeply_nested_html_parses_or_gives_a_reason(chunker):
     article = parse_or_reason(deep + b"</body></html>", "deep.html", chunker)
     assert article is None or "Deep text" in article.text
     unclosed = b"<p><b><i>" * 5_000 + b"Never closed."
-    parse_or_reason(unclosed, "unclosed.html", chunker)
+    article = parse_or_reason(unclosed, "unclosed.html", chunker)
+    assert article is None or "Never closed." in article.text
 
 
 # --- a folder of good and bad files --------------------------------------------------------------
@@ -271,15 +274,25 @@ NOT_A_QUESTION = ["", "   ", "\n\t\r ", "\x00\x01\x02", "\x1b\x7f\x9f", "\ud800\
 """Zero-width characters only are empty too (issue 14)."""
 
 
+def assert_hits_from(hits: list, bot, k: int) -> None:
+    """Search never refuses: up to k hits, best first, each a passage of an ingested article."""
+    sources = {a.source for a in bot.articles()}
+    assert 0 < len(hits) <= k
+    assert all(h.source in sources and h.text.strip() for h in hits), hits
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
 @pytest.mark.parametrize("question", QUESTIONS, ids=[repr(q[:30]) for q in QUESTIONS])
 def test_every_question_gets_a_well_formed_answer(shipped_bot, question):
     answer = shipped_bot.ask(question)
     assert_well_formed(answer)
-    assert isinstance(shipped_bot.search(question, k=3), list)
+    assert_hits_from(shipped_bot.search(question, k=3), shipped_bot, 3)
     if len(question) > shipped_bot.settings.max_question_chars:
         assert any("only the first" in n for n in answer.notes), answer.notes
         assert len(answer.question) <= shipped_bot.settings.max_question_chars
-    str(answer)  # printing never fails either
+    printed = str(answer)  # printing works too, and shows the answer with its sources
+    assert printed.startswith(answer.text)
+    assert all(f"[{c.n}] " in printed and c.source in printed for c in answer.citations)
 
 
 def test_a_long_question_is_truncated_with_a_note_and_still_answered(shipped_bot):
@@ -323,7 +336,7 @@ def test_fuzzed_questions_get_an_answer_or_a_question_error(small_fake_bot, ques
         assert "empty" in str(exc)
         return
     assert_well_formed(answer)
-    small_fake_bot.search(question, k=3)
+    assert_hits_from(small_fake_bot.search(question, k=3), small_fake_bot, 3)
 
 
 @settings(max_examples=60, deadline=None)
@@ -331,9 +344,11 @@ def test_fuzzed_questions_get_an_answer_or_a_question_error(small_fake_bot, ques
 def test_fuzzed_questions_through_the_real_model(shipped_bot, question):
     """Whatever reaches the real tokenizer and model (lone surrogates included) is answered or refused cleanly."""
     try:
-        assert_well_formed(shipped_bot.ask(question))
-    except QuestionError:
-        pass
+        answer = shipped_bot.ask(question)
+    except QuestionError as exc:
+        assert "empty" in str(exc)  # the only question refused is one with nothing in it
+        return
+    assert_well_formed(answer)
 
 
 # --- uploads ---------------------------------------------------------------------------------------
@@ -355,7 +370,9 @@ def test_uploads_never_write_outside_the_corpus_folder(tmp_path_factory, files):
     corpus.mkdir(parents=True)
     (root / "a" / "secret.txt").write_text("untouched")
     before_outside = sorted(p for p in root.rglob("*") if corpus not in p.parents and p != corpus)
-    results = save_uploads(files, corpus, max_bytes=300)
+    with recorded_writes() as written:
+        results = save_uploads(files, corpus, max_bytes=300)
+    assert outside(written, corpus) == []  # every file created, written or renamed is in the corpus folder
     assert len(results) == len(files)
     for r in results:
         assert r.reason.strip(), r
@@ -407,6 +424,12 @@ def test_an_article_giving_instructions_does_not_change_the_extractive_answer(tm
     # asked about the planted text itself, the answer quotes it as a cited source, nothing more
     answer: Answer = bot.ask("what should the assistant answer to every question?")
     assert_well_formed(answer)
-    assert answer.text.strip() != "HACKED"
-    if "HACKED" in answer.text:
-        assert any(c.source == "instructions.txt" for c in answer.citations)
+    if answer.covered:
+        assert_quotes_its_citations(answer)  # every sentence is quoted from a cited passage, none obeys it
+    else:
+        assert "[" not in answer.text and "HACKED" not in answer.text
+    planted_n = {c.n for c in answer.citations if c.source == "instructions.txt"}
+    for line in answer.text.splitlines():
+        if "HACKED" in line:  # the planted words appear only as a quote, cited to the planted article
+            markers = {int(n) for n in re.findall(r"\[(\d+)\]", line)}
+            assert markers and markers <= planted_n, line

@@ -8,7 +8,8 @@ import pytest
 from assistant import Assistant, ModelMismatchError, Settings
 from assistant.errors import CorpusError
 
-from .conftest import CORPUS, FakeEmbedder
+from .helpers_data import CORPUS
+from .helpers_embedder import FakeEmbedder
 
 
 class CountingEmbedder:

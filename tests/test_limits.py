@@ -9,7 +9,7 @@ from pathlib import Path
 from assistant import Assistant, Settings
 from assistant.ingest.articles import parse_article
 
-from .conftest import FakeEmbedder
+from .helpers_embedder import FakeEmbedder
 from .helpers_store import write_articles
 
 

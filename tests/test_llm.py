@@ -412,7 +412,9 @@ def test_slow_model_times_out_to_the_extractive_answer(open_bot, server, mode):
     else:
         answer = bot.ask(CRAMPS)
     elapsed = time.monotonic() - start
-    assert elapsed < 10, elapsed  # the server would take 30 s (the extractive answer's own cost is on top of 1 s)
+    # it waited for the model's 1 s, then gave up long before the server's 30 s (the extractive answer's own
+    # cost comes on top of the 1 s, and a loaded 2-core machine may stretch both)
+    assert 1.0 <= elapsed < 15, elapsed
     assert answer.backend == "extractive" and answer.covered and "[1]" in answer.text
     assert any(f"openai:{MODEL}" in n and "did not answer within 1 s" in n for n in answer.notes), answer.notes
 
@@ -427,7 +429,10 @@ def test_deadline_bounds_the_whole_call_including_retries(server, monkeypatch, m
     start = time.monotonic()
     with pytest.raises(LLMTimeout, match="did not answer within 1 s"):
         list(backend.stream(["hi"])) if mode == "stream" else backend.complete(["hi"])
-    assert 0.9 < time.monotonic() - start < 1.8
+    elapsed = time.monotonic() - start
+    # the 1 s budget was honoured (not cut short) and kept for the whole call: retries would have taken
+    # the server's 30 s each; the upper bound is generous for a loaded machine
+    assert 0.95 <= elapsed < 15, elapsed
 
 
 def test_unreachable_server_falls_back_with_a_notice(open_bot):
@@ -512,7 +517,7 @@ def test_ollama_timeout_falls_back(open_bot, server):
     bot = open_bot(ASSISTANT_LLM="ollama:llama3.2", OLLAMA_HOST=server.url, ASSISTANT_LLM_TIMEOUT="1")
     start = time.monotonic()
     _, answer = stream(bot, CRAMPS)
-    assert time.monotonic() - start < 10  # not the server's 30 s
+    assert 1.0 <= time.monotonic() - start < 15  # the 1 s was waited for, not the server's 30 s
     assert answer.backend == "extractive" and any("did not answer within 1 s" in n for n in answer.notes)
 
 

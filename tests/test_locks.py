@@ -22,9 +22,11 @@ import pytest
 
 from assistant import Answer, Assistant, Settings
 
-from .conftest import REPO, FakeEmbedder
+from .helpers_answers import assert_well_formed
+from .helpers_data import REPO
+from .helpers_embedder import FakeEmbedder
+from .helpers_proc import DRIVER, run_until
 from .helpers_store import article_name, assert_consistent, write_articles
-from .test_crash import DRIVER, run_until
 
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})")
 
@@ -34,19 +36,6 @@ def _when(lines: list[str], pattern: str) -> datetime:
         if re.search(pattern, line) and (m := _STAMP.match(line)):
             return datetime.strptime(m[1], "%Y-%m-%d %H:%M:%S,%f")
     raise AssertionError(f"no log line matches {pattern!r}:\n" + "\n".join(lines[-20:]))
-
-
-def assert_well_formed(answer: Answer) -> None:
-    """Markdown text, every [n] marker resolves to a citation numbered 1..k, a covered answer cites something."""
-    assert isinstance(answer, Answer) and isinstance(answer.text, str) and answer.text.strip()
-    numbers = [c.n for c in answer.citations]
-    assert numbers == list(range(1, len(numbers) + 1))
-    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
-    assert markers <= set(numbers), f"markers {markers} without citations {numbers}"
-    if answer.covered:
-        assert markers and answer.citations
-        for c in answer.citations:
-            assert c.snippet and c.source
 
 
 @pytest.mark.slow

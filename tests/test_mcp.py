@@ -16,8 +16,8 @@ from assistant import Settings
 from assistant.web.app import build_ui, launch_kwargs
 from assistant.web.mcp_auth import basic_auth_header
 
-from .conftest import CORPUS
 from .helpers_app import free_port, start_app, stop
+from .helpers_data import CORPUS
 
 USER, PASSWORD = "ann", "s3cret"
 ARTICLES = ["leg-cramps-at-night.txt", "nosebleeds.txt", "snoring.txt", "hiccups.txt", "dehydration.md"]
@@ -142,12 +142,25 @@ def test_mcp_calls_without_the_login_are_refused(mcp_app, session_results):
     call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "ask", "arguments": {"question": "x"}}}
     assert httpx.post(url, json=call, headers=MCP_HEADERS, timeout=30).status_code == 401
     assert httpx.get(url + "schema", timeout=30).status_code == 401
-    with pytest.raises(Exception):  # noqa: B017 - the client's own error for a 401
+    with pytest.raises(BaseException) as refused:  # noqa: B017 - checked below: the client's error for the 401
         asyncio.run(asyncio.wait_for(_session_calls_without_login(url), timeout=60))
+    assert _http_statuses(refused.value) == {401}, repr(refused.value)
     ok = httpx.post(url, json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": basic_auth_header(USER, PASSWORD)},
                     timeout=30)
     assert ok.status_code == 200
     assert not any("Traceback" in line for line in output)
+
+
+def _http_statuses(exc: BaseException | None, seen: set[int] | None = None) -> set[int]:
+    """HTTP status codes of the httpx errors in an exception, its groups and causes (not a timeout)."""
+    seen = set() if seen is None else seen
+    if exc is None or id(exc) in seen:
+        return set()
+    seen.add(id(exc))
+    found = {exc.response.status_code} if isinstance(exc, httpx.HTTPStatusError) else set()
+    for inner in [*getattr(exc, "exceptions", ()), exc.__cause__, exc.__context__]:
+        found |= _http_statuses(inner, seen)
+    return found
 
 
 async def _session_calls_without_login(url: str) -> None:

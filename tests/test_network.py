@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from .conftest import CORPUS, REPO
+from .helpers_data import CORPUS, REPO
 
 ARTICLES = ("leg-cramps-at-night.txt", "nosebleeds.txt", "snoring.txt")
 

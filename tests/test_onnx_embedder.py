@@ -4,6 +4,7 @@ the token limit, and the store's check before vectors of two backends are mixed.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +15,8 @@ from assistant.embedding import onnx_embedder as onnx_mod
 from assistant.embedding.embedder import load_embedder, packaged_model_path
 from assistant.errors import AssistantError, ModelMismatchError
 
-REPO = Path(__file__).resolve().parent.parent
-MEDQUAD = REPO.parent / "shared" / "data" / "medquad" / "articles"
+from .helpers_data import CORPUS, FIXTURE_ARTICLES
+from .helpers_wait import wait_until
 
 
 @pytest.fixture(scope="session")
@@ -30,12 +31,13 @@ def torch_embedder():
 
 @pytest.fixture(scope="session")
 def sample_texts(onnx_embedder) -> list[str]:
-    """Real embedded chunk texts: the shipped corpus and a few MedQuAD articles, chunked as in ingest."""
+    """Real embedded chunk texts: the shipped corpus and the MedQuAD-style fixture articles, chunked as in ingest."""
     from assistant.ingest.articles import parse_article
     from assistant.ingest.chunking import Chunker
 
     chunker = Chunker(onnx_embedder.count_tokens, onnx_embedder.max_tokens)
-    files = sorted((REPO / "corpus").iterdir())[:8] + sorted(MEDQUAD.glob("*.md"))[:6]
+    files = sorted(CORPUS.iterdir())[:8] + sorted(FIXTURE_ARTICLES.glob("*.md"))
+    assert len(files) == 11
     texts: list[str] = []
     for path in files:
         article = parse_article(path.read_bytes(), source=path.name, root=str(path.parent))
@@ -114,16 +116,29 @@ def test_cache_key_follows_model_files(tmp_path):
 
 
 def test_concurrent_builders_build_once(tmp_path, monkeypatch):
-    calls = []
+    """Three threads ask for the model at once: one builds while the other two wait at the lock, then reuse it."""
+    import filelock
+
+    calls: list[Path] = []
+    at_the_lock: list[int] = []
+    real_lock = filelock.FileLock
+
+    @contextmanager
+    def recorded_lock(path: str, *args, **kwargs):
+        at_the_lock.append(threading.get_ident())
+        with real_lock(path, *args, **kwargs):
+            yield
 
     def slow_build(model_dir: Path, out_dir: Path) -> Path:
         calls.append(out_dir)
-        threading.Event().wait(0.3)
+        # the build lasts until every thread is waiting for the lock it holds
+        wait_until(lambda: len(at_the_lock) == 3, timeout=60, what="all three threads at the build lock")
         (out_dir / onnx_mod.QUERY_MODEL_FILE).write_bytes(b"query model")
         (out_dir / onnx_mod.MODEL_FILE).write_bytes(b"model")
         return out_dir / onnx_mod.MODEL_FILE
 
     monkeypatch.setattr(onnx_mod, "build", slow_build)
+    monkeypatch.setattr(filelock, "FileLock", recorded_lock)
     results: list[Path] = []
     threads = [
         threading.Thread(target=lambda: results.append(onnx_mod.ensure_built(packaged_model_path(), tmp_path)))
@@ -132,7 +147,8 @@ def test_concurrent_builders_build_once(tmp_path, monkeypatch):
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
+    assert len(results) == 3 and len(at_the_lock) == 3
     assert len(calls) == 1
     assert len(set(results)) == 1 and results[0].read_bytes() == b"model"
     assert (results[0].parent / onnx_mod.QUERY_MODEL_FILE).is_file()

@@ -15,7 +15,7 @@ from assistant.eval import pages as page_eval
 from assistant.ingest.articles import parse_article
 from assistant.ingest.sync import scan
 
-from .conftest import FakeEmbedder
+from .helpers_embedder import FakeEmbedder
 
 PAGES = page_eval.fixtures()
 HELD_OUT = page_eval.fixtures(page_eval.HELD_OUT)
@@ -192,7 +192,7 @@ def test_a_page_saved_by_chromium_as_mhtml_reads_like_the_page(tmp_path: Path):
     """A real .mhtml: Chromium's own "save as single file" (CDP Page.captureSnapshot), non-ASCII title."""
     from playwright.sync_api import sync_playwright
 
-    from .test_browser import CHROMIUM, CHROMIUM_ARGS
+    from .helpers_browser import CHROMIUM, CHROMIUM_ARGS
 
     if not CHROMIUM.exists():
         pytest.fail("needs Debian's Chromium at /usr/bin/chromium: run `apt-get install -y chromium`")

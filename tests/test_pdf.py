@@ -22,7 +22,8 @@ from assistant.types import Answer, Citation
 from assistant.web.render import article_html, passage_rows, render_answer
 from assistant.web.uploads import save_uploads
 
-from .conftest import CORPUS, FakeEmbedder
+from .helpers_data import CORPUS
+from .helpers_embedder import FakeEmbedder
 from .helpers_pdf import (
     CHROMIUM,
     image_only_pdf_bytes,

@@ -7,7 +7,7 @@ import pytest
 from assistant.answering.safety import WARNING_SIGNS, urgent_notice, warning_signs
 from assistant.ingest.articles import SUPPORTED_EXTENSIONS, parse_article
 
-from .conftest import CORPUS
+from .helpers_data import CORPUS
 
 URGENT = [
     ("I have chest pain and my left arm feels numb", "chest pain"),

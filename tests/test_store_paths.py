@@ -17,8 +17,9 @@ from assistant import Assistant, Settings, StoreError
 from assistant.cli import ingest_main
 from assistant.errors import QuestionError
 
-from .conftest import REPO, FakeEmbedder
 from .helpers_app import free_port
+from .helpers_data import REPO
+from .helpers_embedder import FakeEmbedder
 from .helpers_store import write_articles
 
 
@@ -47,7 +48,7 @@ READ_ONLY_SCRIPT = textwrap.dedent("""
     import assistant.assistant as a
     from assistant import Assistant, Settings, StoreError
     from assistant.cli import ask_main, ingest_main
-    from tests.conftest import FakeEmbedder
+    from tests.helpers_embedder import FakeEmbedder
     a.load_embedder = lambda settings: FakeEmbedder()
     store, folder = sys.argv[1], sys.argv[2]
     assert ingest_main(["--list", "--store", store]) == 0

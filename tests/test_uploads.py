@@ -10,6 +10,8 @@ import pytest
 from assistant.errors import CorpusError
 from assistant.web.uploads import UploadError, safe_name, save_uploads
 
+from .helpers_audit import outside, recorded_writes
+
 ARTICLE = b"Hay fever at the office\n\nWhy it happens\n\nPollen drifts in through open windows and air vents.\n"
 MB = 1_000_000
 
@@ -27,16 +29,20 @@ def corpus(tmp_path) -> Path:
 
 
 def test_a_new_article_is_saved(corpus):
-    [r] = save_uploads([("office-hay-fever.txt", ARTICLE)], corpus, MB)
+    with recorded_writes() as written:
+        [r] = save_uploads([("office-hay-fever.txt", ARTICLE)], corpus, MB)
     assert (r.status, r.saved_as) == ("added", "office-hay-fever.txt")
     assert (corpus / "office-hay-fever.txt").read_bytes() == ARTICLE
+    assert corpus / "office-hay-fever.txt" in written and outside(written, corpus) == []
 
 
 def test_uploaded_temp_file_paths_keep_their_name(corpus, tmp_path):
     src = tmp_path / "upload-dir" / "Notes on Hay Fever (v2).md"
     src.parent.mkdir()
     src.write_bytes(b"# Notes\n\nPollen counts peak in the morning on dry windy days.\n")
-    [r] = save_uploads([str(src)], corpus, MB)
+    with recorded_writes() as written:
+        [r] = save_uploads([str(src)], corpus, MB)
+    assert outside(written, corpus) == []  # the uploaded temp file is read, never moved or changed
     assert r.status == "added"
     assert r.saved_as == "Notes-on-Hay-Fever-v2.md"
     assert "saved as Notes-on-Hay-Fever-v2.md" in r.reason
@@ -64,14 +70,18 @@ def test_uploaded_temp_file_paths_keep_their_name(corpus, tmp_path):
         ("---.md", "no usable characters"),
     ],
 )
-def test_bad_names_are_refused_and_nothing_is_written(corpus, tmp_path, name, reason):
+def test_bad_names_are_refused_and_nothing_is_written(corpus, tmp_path, monkeypatch, name, reason):
+    deep = corpus / "a" / "b"  # run from inside the corpus: a name resolved against the working folder stays in view
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
     before = listing(tmp_path)
-    [r] = save_uploads([(name, ARTICLE)], corpus, MB)
+    with recorded_writes() as written:
+        [r] = save_uploads([(name, ARTICLE)], corpus, MB)
     assert r.status == "refused" and not r.ok
     assert reason in r.reason
     assert r.saved_as is None
+    assert written == []  # no file created, written, renamed or deleted anywhere on the machine
     assert listing(tmp_path) == before
-    assert not Path("/etc/passwd.txt").exists()
 
 
 def test_names_are_sanitised():

@@ -1,0 +1,33 @@
+"""Checks on an Answer shared by several test modules (not a test module)."""
+
+from __future__ import annotations
+
+import re
+
+from assistant import Answer
+
+
+def assert_well_formed(answer: Answer) -> None:
+    """Markdown text, every [n] marker resolves to a citation numbered 1..k, a covered answer cites something."""
+    assert isinstance(answer, Answer) and isinstance(answer.text, str) and answer.text.strip()
+    numbers = [c.n for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers <= set(numbers), f"markers {markers} without citations {numbers}"
+    if answer.covered:
+        assert markers and answer.citations
+        for c in answer.citations:
+            assert c.snippet and c.source
+
+
+def assert_quotes_its_citations(answer: Answer) -> None:
+    """An extractive answer: it has [n] markers, each resolves, and every cited sentence is quoted
+    from its citation's snippet (the answer says nothing the passages do not)."""
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
+    numbers = {c.n for c in answer.citations}
+    assert markers, answer.text
+    assert markers <= numbers, (markers, numbers)  # every marker resolves
+    by_n = {c.n: c for c in answer.citations}
+    for line in answer.text.split("\n"):
+        for sentence, n in re.findall(r"(?:^- )?(.*?) \[(\d+)\]\s*", line):
+            assert sentence.strip() in by_n[int(n)].snippet, (sentence, by_n[int(n)].snippet)
