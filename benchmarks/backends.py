@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -21,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA") or REPO.parent / "shared" / "data")  # as assistant.eval.suite.SHARED
 sys.path.insert(0, str(REPO))
-DATA = REPO.parent / "shared" / "data"
 
 
 def medquad_texts(embedder, n: int, seed: int = 7) -> list[str]:

@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DATA = REPO.parent / "shared" / "data"
+DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA") or REPO.parent / "shared" / "data")  # as assistant.eval.suite.SHARED
 DEFAULT_CORPUS = DATA / "medquad" / "articles"
 QUESTIONS = DATA / "medquad" / "dev_questions.jsonl"
 sys.path.insert(0, str(REPO))

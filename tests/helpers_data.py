@@ -9,17 +9,18 @@ core behaviour is also covered by the small articles in tests/fixtures/articles.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+
+from assistant.eval.suite import SHARED
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_ARTICLES = FIXTURES / "articles"
 """Small articles written for the tests in the formats the shared data sets use (our own words)."""
-SHARED_DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA") or REPO.parent / "shared" / "data")
+SHARED_DATA = SHARED
 
 
 def needs_shared(*parts: str) -> pytest.MarkDecorator:

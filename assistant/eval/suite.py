@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import sys
 import time
 from collections.abc import Iterable
@@ -40,7 +41,8 @@ from .metrics import (
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SHARED = PROJECT_ROOT.parent / "shared" / "data"
+SHARED = Path(os.environ.get("ASSISTANT_SHARED_DATA") or PROJECT_ROOT.parent / "shared" / "data")
+"""The shared data sets: ../shared/data beside the project, or wherever ASSISTANT_SHARED_DATA points."""
 PROBE = PROJECT_ROOT / "evals" / "corpus_probe.jsonl"
 
 
