@@ -299,7 +299,7 @@ def ensure_built(model_dir: Path, root: Path) -> Path:
     with filelock.FileLock(str(target_dir / ".build.lock")):
         if target.is_file() and (target_dir / QUERY_MODEL_FILE).is_file():  # built while we waited
             return target
-        log.warning("building the ONNX embedding model for %s into %s (once; about 20 s)", model_dir, target_dir)
+        log.warning("building the ONNX embedding model for %s into %s (once, about 10 s on 2 cores)", model_dir, target_dir)
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target_dir))
         try:
             build(model_dir, tmp)

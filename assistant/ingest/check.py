@@ -18,7 +18,7 @@ import numpy as np
 
 from ..embedding.embedder import Embedder
 from ..errors import StoreError
-from ..search.store import VectorIndexError, VectorStore
+from ..search.store import VectorIndexError, VectorStore, chunk_metadata
 from ..types import CheckReport
 from .manifest import Manifest
 
@@ -111,12 +111,11 @@ class StoreChecker:
         if delete_first:
             self.vectors.delete(delete_first)  # a fresh insert links the vector into the graph again
         chunks = self.manifest.chunks_by_id(ids)
-        from .sync import metadata
 
         for start in range(0, len(ids), self.flush):
             part = [chunks[i] for i in ids[start : start + self.flush] if i in chunks]
             vectors = self.embedder.embed_documents([c.embedded_text for c in part])
-            self.vectors.upsert([c.id for c in part], vectors, [metadata(c) for c in part])
+            self.vectors.upsert([c.id for c in part], vectors, [chunk_metadata(c) for c in part])
         with self.manifest.write() as db:
             self.manifest.journal_clear(db, ids)
 

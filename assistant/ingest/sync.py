@@ -32,7 +32,7 @@ import numpy as np
 
 from ..embedding.embedder import Embedder
 from ..errors import ArticleError, CorpusError, StoreError
-from ..search.store import VectorIndexError, VectorStore
+from ..search.store import VectorIndexError, VectorStore, chunk_metadata
 from ..types import Article, Chunk, IngestReport
 from .articles import (
     MAX_FILE_BYTES,
@@ -114,16 +114,6 @@ def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
         else:
             skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'!r}"))
     return files, skipped
-
-
-def metadata(c: Chunk) -> dict:
-    meta = {"root": c.root, "source": c.source, "position": c.position, "title": c.title, "section": c.section}
-    if c.url:
-        meta["url"] = c.url
-    if c.page is not None:  # Chroma metadata cannot hold None: no key means no page
-        meta["page"] = c.page
-        meta["page_end"] = c.page_end if c.page_end is not None else c.page
-    return meta
 
 
 class Syncer:
@@ -311,7 +301,7 @@ class Syncer:
         with self.manifest.write() as db:
             self.manifest.journal_add(db, fresh_ids, "pending")
         log.info("writing %d vectors to the vector store", len(fresh))
-        self.vectors.upsert(fresh_ids, vectors, [metadata(c) for c in fresh])
+        self.vectors.upsert(fresh_ids, vectors, [chunk_metadata(c) for c in fresh])
         log.info("writing manifest for %d articles", len(batch))
         stale: list[str] = []
         with self.manifest.write() as db:

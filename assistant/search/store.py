@@ -37,6 +37,7 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from ..errors import StoreError
+from ..types import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,17 @@ class VectorMatch:
     id: str
     similarity: float
     """Cosine similarity (1 - cosine distance)."""
+
+
+def chunk_metadata(c: Chunk) -> dict:
+    """What Chroma keeps beside a chunk's vector (read back into Hits by the retriever)."""
+    meta = {"root": c.root, "source": c.source, "position": c.position, "title": c.title, "section": c.section}
+    if c.url:
+        meta["url"] = c.url
+    if c.page is not None:  # Chroma metadata cannot hold None: no key means no page
+        meta["page"] = c.page
+        meta["page_end"] = c.page_end if c.page_end is not None else c.page
+    return meta
 
 
 class VectorStore:
