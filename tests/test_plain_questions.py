@@ -11,7 +11,16 @@ import pytest
 
 from assistant.answering.extractive import Unit, says_something, split_units
 from assistant.eval.metrics import citation_problems
-from assistant.search.intent import CAUSE, DOCTOR, DURATION, PREVENTION, TREATMENT, question_kind, section_kinds
+from assistant.search.intent import (
+    CAUSE,
+    DOCTOR,
+    DURATION,
+    PREVENTION,
+    TREATMENT,
+    answers_kind,
+    question_kind,
+    section_kinds,
+)
 
 
 def _lead(answer):
@@ -64,6 +73,9 @@ LEADS = [
     ("How long should I pinch my nose when it bleeds?", "nosebleeds.txt", "First aid to stop a nosebleed"),
     ("for how many minutes do you squeeze your nose in a nosebleed", "nosebleeds.txt", "First aid to stop a nosebleed"),
     ("my son has a bloody nose, how long should I press it", "nosebleeds.txt", "First aid to stop a nosebleed"),
+    # a duration question about doing something is answered by the section that says how to do it
+    ("how many seconds should I wash my hands for", "hand-washing-preventing-infection.html", "How to wash your hands properly"),
+    ("how long is long enough when washing your hands", "hand-washing-preventing-infection.html", "How to wash your hands properly"),
 ]
 
 
@@ -81,6 +93,14 @@ def test_a_how_long_question_quotes_the_duration(shipped_bot, question):
     answer = shipped_bot.ask(question)
     first_block = answer.text.split("\n\n")[0]
     assert "10" in first_block and "minutes" in first_block, answer.text
+
+
+@pytest.mark.parametrize(
+    "question", ["how many seconds should I wash my hands for", "how long should hand washing take before eating"]
+)
+def test_a_how_long_question_about_a_routine_quotes_its_duration_first(shipped_bot, question):
+    first_sentence = shipped_bot.ask(question).text.split(". ")[0]
+    assert "20 seconds" in first_sentence, first_sentence
 
 
 def test_a_self_care_answer_closes_with_the_when_to_see_a_doctor_line(shipped_bot):
@@ -279,6 +299,13 @@ def test_section_kinds_from_headings():
     assert section_kinds("When to get medical help for a nosebleed") == {DOCTOR}
     assert TREATMENT in section_kinds("First aid to stop a nosebleed")
     assert section_kinds("How to prevent hiccups") == {PREVENTION}
+
+
+def test_a_duration_question_is_answered_by_a_how_to_or_treatment_section():
+    assert answers_kind("How to wash your hands properly", DURATION)
+    assert answers_kind("First aid to stop a nosebleed", DURATION)
+    assert not answers_kind("When to wash your hands", DURATION)
+    assert not answers_kind("Causes of leg cramps at night", DURATION)
 
 
 def test_units_of_a_cited_list_keep_their_offsets():

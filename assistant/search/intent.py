@@ -288,14 +288,19 @@ _STRONG_TREATMENT = _rx(
 )
 
 
+_INSTRUCTIONS = _rx(r"^(?:.* › )?how to\b", r"\bsteps?\b", r"\bstep[- ]by[- ]step\b")
+"""A section that says how to do something ("How to wash your hands properly")."""
+
+
 def answers_kind(heading: str, kind: str | None) -> bool:
     """Whether a section of this heading answers a question of this kind. A duration question
-    ("how long should I pinch my nose") is answered by the how-to section of the topic."""
+    ("how long should I pinch my nose", "how long do I scrub my hands") is answered by the section
+    that says how to do it: a treatment or first-aid section, or an instructions ("How to ...") one."""
     if kind is None:
         return False
     kinds = section_kinds(heading)
     if kind == DURATION:
-        return TREATMENT in kinds
+        return TREATMENT in kinds or bool(_INSTRUCTIONS.search(heading))
     return kind in kinds
 
 
