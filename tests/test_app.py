@@ -293,10 +293,10 @@ def test_stream_seam_accepts_any_answer_source(site):
 def test_source_link_opens_the_whole_article_with_the_passage_marked(app):
     _, final = final_message(app, "why cramps at night?")
     href = final.split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
-    page = app.open_article(href)
+    page = app.reader.open_article(href)
     assert "Types of leg cramps" in page and "How to prevent night-time leg cramps" in page  # the whole article
     assert page.count('id="cited"') == 1
-    assert "no longer in the store" in app.open_article("?article=0000&p=1")
+    assert "no longer in the store" in app.reader.open_article("?article=0000&p=1")
 
 
 def test_article_link_in_the_page_address_opens_the_reader(app):
@@ -305,14 +305,14 @@ def test_article_link_in_the_page_address_opens_the_reader(app):
     class Request:
         query_params = {"article": article_key(str(app.corpus), "snoring.txt"), "p": "0"}
 
-    page, sidebar = app.on_load(Request())
+    page, sidebar = app.reader.on_load(Request())
     assert 'id="cited"' in page and "snor" in page.lower()
     assert sidebar.open is True
 
     class Plain:
         query_params: dict = {}
 
-    assert app.on_load(Plain()) == (gr.skip(), gr.skip())  # nothing to open: leave the page as it is
+    assert app.reader.on_load(Plain()) == (gr.skip(), gr.skip())  # nothing to open: leave the page as it is
 
 
 # --- articles tab: uploads, re-sync, delete ----------------------------------------------
@@ -324,7 +324,7 @@ def test_upload_then_ask_then_delete(app, site, tmp_path):
     good.write_text(NEW_ARTICLE)
     bad = tmp_path / "notes.exe"
     bad.write_bytes(b"MZ\x00\x01")
-    summary, table, *_ = app.upload([str(good), str(bad)], "", progress=NO_PROGRESS)
+    summary, table, *_ = app.articles.upload([str(good), str(bad)], "", progress=NO_PROGRESS)
     assert "Chilblains-cold-toes.md" in summary and "added" in summary
     assert "notes.exe" in summary and "unsupported file type" in summary
     assert "1 added" in summary
@@ -333,42 +333,42 @@ def test_upload_then_ask_then_delete(app, site, tmp_path):
     _, final = final_message(app, "what are chilblains?")
     assert "Chilblains-cold-toes.md" in final
 
-    again, *_ = app.upload([str(good)], "", progress=NO_PROGRESS)
+    again, *_ = app.articles.upload([str(good)], "", progress=NO_PROGRESS)
     assert "unchanged" in again and "Nothing new to ingest" in again
 
-    row, question = app.ask_delete("Chilblains-cold-toes.md")
+    row, question = app.articles.ask_delete("Chilblains-cold-toes.md")
     assert "cannot be undone" in question
-    message, *_ = app.delete("Chilblains-cold-toes.md", "")
+    message, *_ = app.articles.delete("Chilblains-cold-toes.md", "")
     assert "removed from the store and the folder" in message
     assert not (corpus / "Chilblains-cold-toes.md").exists()
     assert all(a.source != "Chilblains-cold-toes.md" for a in bot.articles())
-    refused, *_ = app.delete("../store/manifest.sqlite3", "")
+    refused, *_ = app.articles.delete("../store/manifest.sqlite3", "")
     assert "not inside the corpus folder" in refused
 
 
 def test_oversize_upload_is_refused_with_the_limit(app, tmp_path):
     big = tmp_path / "big.txt"
     big.write_bytes(b"word " * 2_100_000)  # 10.5 MB
-    summary, *_ = app.upload([str(big)], "", progress=NO_PROGRESS)
+    summary, *_ = app.articles.upload([str(big)], "", progress=NO_PROGRESS)
     assert "limit is 10.0 MB" in summary and "Nothing new to ingest" in summary
 
 
 def test_article_table_filters(app):
-    rows = app.article_table("nosebleed")
+    rows = app.articles.article_table("nosebleed")
     assert [r[1] for r in rows] == ["nosebleeds.txt"]
-    assert len(app.article_table("")) >= 6
+    assert len(app.articles.article_table("")) >= 6
 
 
 def test_resync_picks_up_files_changed_behind_the_apps_back(app, site):
     bot, _, corpus = site
     (corpus / "hiccups.txt").rename(corpus / "hiccups.bak")
     try:
-        summary, table, *_ = app.resync("", progress=NO_PROGRESS)
+        summary, table, *_ = app.articles.resync("", progress=NO_PROGRESS)
         assert "1 removed" in summary and "unsupported file type '.bak'" in summary
         assert all(r[1] != "hiccups.txt" for r in table)
     finally:
         (corpus / "hiccups.bak").rename(corpus / "hiccups.txt")
-        app.resync("", progress=NO_PROGRESS)
+        app.articles.resync("", progress=NO_PROGRESS)
 
 
 @pytest.mark.slow
@@ -385,7 +385,7 @@ def test_ingest_from_the_command_line_is_picked_up_by_the_running_app(app, site,
     assert done.returncode == 0, done.stderr
     _, after = final_message(app, "what are chilblains?")
     assert "chilblains.md" in after
-    assert any(r[1] == "chilblains.md" for r in app.article_table("chilblains"))
+    assert any(r[1] == "chilblains.md" for r in app.articles.article_table("chilblains"))
     bot.remove(other, "chilblains.md")
 
 

@@ -175,8 +175,8 @@ class ChatApp:
     """The handlers behind the UI; kept apart from the layout so they can be tested directly.
 
     The chat is here; ratings (`Ratings`, web/ratings.py), the reader (`Reader`, web/reader.py) and the
-    Articles tab (`ArticlesTab`, web/articles_tab.py) are parts of their own, whose handlers this class
-    exposes under the names the layout uses."""
+    Articles tab (`ArticlesTab`, web/articles_tab.py) are parts of their own (`reader`, `articles`),
+    whose handlers the layout binds directly."""
 
     def __init__(self, assistant: Assistant, settings: Settings | None = None, answer_stream: AnswerStream | None = None,
                  corpus: str | Path | None = None):
@@ -191,18 +191,6 @@ class ChatApp:
         self.ratings = Ratings(assistant)
         self.reader = Reader(assistant)
         self.articles = ArticlesTab(assistant, self.settings, self.corpus)
-        # the parts' handlers under the names the layout uses, bound as they are: Gradio reads their
-        # signatures (gr.Progress, gr.EventData, gr.Request parameters are filled in by it)
-        self.open_article = self.reader.open_article
-        self.on_source_click = self.reader.on_source_click
-        self.on_load = self.reader.on_load
-        self.article_table = self.articles.article_table
-        self.corpus_choices = self.articles.corpus_choices
-        self.refresh = self.articles.refresh
-        self.upload = self.articles.upload
-        self.resync = self.articles.resync
-        self.ask_delete = self.articles.ask_delete
-        self.delete = self.articles.delete
 
     # --- chat -----------------------------------------------------------------------------
 
@@ -325,7 +313,7 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
                     query = gr.Textbox(placeholder="Filter by title, file or section…", show_label=False, scale=4)
                     refresh_btn = gr.Button("Refresh", scale=0, min_width=100)
                 table = gr.Dataframe(
-                    value=app.article_table(), headers=ARTICLE_COLUMNS, interactive=False, wrap=True, max_height=420,
+                    value=app.articles.article_table(), headers=ARTICLE_COLUMNS, interactive=False, wrap=True, max_height=420,
                     elem_id="articles-table", column_widths=["30%", "22%", "9%", "8%", "14%", "17%"],
                     datatype=["str", "str", "number", "number", "str", "str"],
                 )
@@ -338,7 +326,7 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
                         upload_btn = gr.Button("Add to corpus", variant="primary", elem_id="upload-button")
                     with gr.Column():
                         resync_btn = gr.Button("Re-sync corpus folder")
-                        to_delete = gr.Dropdown(choices=app.corpus_choices(), label="Delete an article", value=None)
+                        to_delete = gr.Dropdown(choices=app.articles.corpus_choices(), label="Delete an article", value=None)
                         delete_btn = gr.Button("Delete…", variant="stop")
                         with gr.Row(visible=False) as confirm_row:
                             confirm_text = gr.Markdown()
@@ -347,19 +335,19 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
                 status = gr.Markdown(elem_id="articles-status")
 
         refreshed = [table, to_delete, corpus_line]
-        query.change(app.article_table, [query], [table], queue=False, api_visibility="private")
-        refresh_btn.click(app.refresh, [query], refreshed, api_visibility="private")
-        articles_tab.select(app.refresh, [query], refreshed, api_visibility="private")
-        upload_btn.click(app.upload, [files, query], [status, *refreshed, files], concurrency_limit=1,
+        query.change(app.articles.article_table, [query], [table], queue=False, api_visibility="private")
+        refresh_btn.click(app.articles.refresh, [query], refreshed, api_visibility="private")
+        articles_tab.select(app.articles.refresh, [query], refreshed, api_visibility="private")
+        upload_btn.click(app.articles.upload, [files, query], [status, *refreshed, files], concurrency_limit=1,
                          concurrency_id="ingest", api_visibility="private")
-        resync_btn.click(app.resync, [query], [status, *refreshed], concurrency_limit=1, concurrency_id="ingest",
+        resync_btn.click(app.articles.resync, [query], [status, *refreshed], concurrency_limit=1, concurrency_id="ingest",
                          api_visibility="private")
-        delete_btn.click(app.ask_delete, [to_delete], [confirm_row, confirm_text], api_visibility="private")
+        delete_btn.click(app.articles.ask_delete, [to_delete], [confirm_row, confirm_text], api_visibility="private")
         cancel_btn.click(lambda: gr.Row(visible=False), None, [confirm_row], api_visibility="private")
-        confirm_btn.click(app.delete, [to_delete, query], [status, confirm_row, *refreshed], concurrency_limit=1,
+        confirm_btn.click(app.articles.delete, [to_delete, query], [status, confirm_row, *refreshed], concurrency_limit=1,
                           concurrency_id="ingest", api_visibility="private")
-        catcher.click(app.on_source_click, None, [reader, sidebar], api_visibility="private")
-        demo.load(app.on_load, None, [reader, sidebar], api_visibility="private")
+        catcher.click(app.reader.on_source_click, None, [reader, sidebar], api_visibility="private")
+        demo.load(app.reader.on_load, None, [reader, sidebar], api_visibility="private")
         ArticleTools(assistant, app.corpus).register(mcp=settings_mcp(app.settings))  # /ask, and the MCP tools
     return demo
 
