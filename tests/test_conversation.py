@@ -10,7 +10,6 @@ from assistant.search.conversation import (
     is_follow_up,
     message_text,
     previous_questions,
-    standalone_query,
     topic_words,
 )
 
@@ -60,7 +59,7 @@ def test_history_formats_gradio_messages_pairs_and_strings():
     assert previous_questions(messages) == [CRAMPS, "how do I stop snoring?"]
     assert previous_questions([(CRAMPS, "answer")]) == [CRAMPS]
     assert previous_questions([CRAMPS, "  "]) == [CRAMPS]
-    assert standalone_query(FOLLOW_UP, messages[:2]) == fold_question(FOLLOW_UP, [CRAMPS])
+    assert fold_question(FOLLOW_UP, messages[:2]) == fold_question(FOLLOW_UP, [CRAMPS])
 
 
 @dataclass

@@ -147,9 +147,5 @@ def fold_question(question: str, history: Iterable[Any] | None) -> str:
     return f"{question.rstrip()} ({' '.join(extra)})"
 
 
-standalone_query = fold_question
-"""The name Assistant.ask uses for the no-LLM folding (`history` keyword)."""
-
-
-__all__ = ["chat_turns", "content_words", "fold_question", "standalone_query", "is_follow_up", "message_text",
+__all__ = ["chat_turns", "content_words", "fold_question", "is_follow_up", "message_text",
            "previous_questions", "topic_words"]
