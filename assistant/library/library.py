@@ -161,7 +161,7 @@ class Library:
 
     def remove(self, folder: str | Path, source: str) -> bool:
         """Drop one article from the store (the file is left alone). False if it was not there."""
-        root = str(Path(folder).expanduser().resolve())
+        root = _root(folder)
         self._writable()
         with self._ingest_lock, store_lock(self.store_dir):
             syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
@@ -203,19 +203,24 @@ class Library:
 
     def article(self, folder: str | Path, source: str) -> Article:
         """The whole text of an ingested article (re-read from its file, else from the stored chunks)."""
-        root = str(Path(folder).expanduser().resolve())
+        root = _root(folder)
         if (root, source) not in self.manifest.stored_articles(root):
             raise AssistantError(f"{source!r} from {root} is not in the store")
         return load_article(root, source, self.manifest.iter_chunks(root, source))
 
     def chunks(self, folder: str | Path | None = None, source: str | None = None) -> Iterator[Chunk]:
-        root = str(Path(folder).expanduser().resolve()) if folder is not None else None
+        root = _root(folder) if folder is not None else None
         return self.manifest.iter_chunks(root, source)
 
     def close(self) -> None:
         self.manifest.close()
         if self.owns_vectors:
             self.vectors.close()
+
+
+def _root(folder: str | Path) -> str:
+    """How the manifest names an ingested folder: its absolute path."""
+    return str(Path(folder).expanduser().resolve())
 
 
 def _tqdm_progress() -> ProgressFn | None:
