@@ -94,7 +94,7 @@ def parse_article(data: bytes, source: str, root: str = "", max_bytes: int = MAX
     sections = tuple(s for s in sections if s.text.strip())
     if not sections:
         raise ArticleError("no article text found after cleaning")
-    title = _one_line(title) or _title_from_name(source)
+    title = _title(title, source)
     return Article(
         root=root,
         source=source,
@@ -124,7 +124,7 @@ def _pdf_article(data: bytes, source: str, root: str) -> Article:
     return Article(
         root=root,
         source=source,
-        title=_one_line(doc.title) or _title_from_name(source),
+        title=_title(doc.title, source),
         sections=sections,
         url=None,
         content_hash=hashlib.sha256(data).hexdigest(),
@@ -344,8 +344,9 @@ def _clean_block(text: str) -> str:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    return one_line(text or "")[:200]
+def _title(text: str | None, source: str) -> str:
+    """The article's title on one line (at most 200 characters), else one made from the file name."""
+    return one_line(text or "")[:200] or _title_from_name(source)
 
 
 def _title_from_name(source: str) -> str:
