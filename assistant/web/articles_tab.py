@@ -10,6 +10,7 @@ import gradio as gr
 
 from ..config import Settings
 from ..errors import AssistantError
+from ..types import ArticleInfo
 from .render import article_rows, escape_text
 from .uploads import save_uploads
 
@@ -34,18 +35,27 @@ class ArticlesTab:
         return article_rows(self.assistant.articles(), query or "")[:MAX_TABLE_ROWS]
 
     def corpus_choices(self) -> list[tuple[str, str]]:
-        root = str(self.corpus)
-        return [(f"{a.title} — {a.source}", a.source) for a in self.assistant.articles() if a.root == root]
+        return self._choices(self.assistant.articles())
 
     def refresh(self, query: str = ""):
-        return self.article_table(query), gr.Dropdown(choices=self.corpus_choices(), value=None), self.corpus_line()
-
-    def corpus_line(self) -> str:
+        """The table, the delete choices and the corpus line, from one read of the store's articles."""
         infos = self.assistant.articles()
+        return (
+            article_rows(infos, query or "")[:MAX_TABLE_ROWS],
+            gr.Dropdown(choices=self._choices(infos), value=None),
+            self.corpus_line(infos),
+        )
+
+    def corpus_line(self, infos: list[ArticleInfo] | None = None) -> str:
+        infos = self.assistant.articles() if infos is None else infos
         in_corpus = sum(a.root == str(self.corpus) for a in infos)
         shown = f" (the table shows up to {MAX_TABLE_ROWS}: filter to narrow it down)" if len(infos) > MAX_TABLE_ROWS else ""
         return (f"{len(infos)} articles in the store, {in_corpus} from the corpus folder "
                 f"`{escape_text(str(self.corpus))}`{shown}.")
+
+    def _choices(self, infos: list[ArticleInfo]) -> list[tuple[str, str]]:
+        root = str(self.corpus)
+        return [(f"{a.title} — {a.source}", a.source) for a in infos if a.root == root]
 
     def _sync(self, progress: gr.Progress) -> str:
         def step(done: int, total: int) -> None:
