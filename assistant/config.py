@@ -66,6 +66,10 @@ class Settings:
     min_evidence: float = 0.78
     """Above `min_score`, `ask` answers when the best cosine plus the best cosine of the question's
     focus (the question without its frame words) reaches this (docs/EVAL.md)."""
+    absent_word_similarity: float = 0.5
+    """A question is not covered when the word it rests on is in no article and no word of the best
+    passages comes this close to it (cosine): "head lice" over articles that never say "lice"
+    (assistant/answering/coverage.py); 0 turns the check off."""
     answer_passages: int = 3
     answer_sentences: int = 5
     max_question_chars: int = 2000

@@ -129,12 +129,13 @@ def test_list_items_stay_a_list_and_no_fragment_is_glued_to_the_next_sentence(sh
 
 _NEAR_TOPIC = pytest.mark.xfail(
     strict=True,
-    reason="known limit (docs/EVAL.md): a condition the corpus lacks on a body part it covers (lice on the "
-    "scalp, fungus on the feet, a sore tooth near the cold and mouth-ulcer articles) lands as close to the dandruff / blister articles as plain-language questions "
-    "they do answer; no threshold on the small model's cosines separates the two without refusing those",
+    reason="known limit (docs/EVAL.md): a condition the corpus lacks, described in words it does use (bugs in the "
+    "scalp, fungus on the feet, a sore tooth near the cold and mouth-ulcer articles), lands as close to the "
+    "dandruff / blister articles as plain-language questions they do answer; a condition *named* in a word no "
+    "article uses (lice, stye, wart) is refused by the absent-word check (assistant/answering/coverage.py)",
 )
 NOT_COVERED = [
-    pytest.param("How do I treat head lice?", marks=_NEAR_TOPIC),
+    "How do I treat head lice?",
     "what gets rid of nits and lice in a child's hair",
     pytest.param("little bugs crawling in my scalp, how to kill them", marks=_NEAR_TOPIC),
     "What causes kidney stones?",

@@ -19,6 +19,7 @@ from ..search.questions import clean_question
 from ..search.retrieval import Retriever, route
 from ..types import Answer, Hit
 from .boilerplate import StatsCache
+from .coverage import AbsentCheck
 from .extractive import ExtractiveAnswerer, not_covered, split_units
 from .grounded import GroundedAnswerer
 from .llm import resolve_llm
@@ -52,6 +53,8 @@ class Asker:
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer_passages, self.settings.answer_sentences)
         self.stats = StatsCache(library.keyword, library.manifest, lambda text: (u.text for u in split_units(text)))
         """Boilerplate sentences of the store (assistant/answering/boilerplate.py), measured once per generation."""
+        self.absent = AbsentCheck(self.embedder, lambda: self.retriever.headings().df, self.settings.absent_word_similarity)
+        """Finds the word a question is about that no article mentions ("lice"): not covered then."""
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         """The best k passages for the query, best first (never refuses)."""
@@ -65,7 +68,7 @@ class Asker:
         """`Assistant.ask` (documented there): prepare, then the extractive, grounded or 'not covered' answer."""
         asked = self._prepare(question, k, history)
         if not asked.covered:
-            answer = not_covered(asked.q, asked.hits)
+            answer = not_covered(asked.q, asked.hits, asked.absent)
         elif self.grounded is not None:
             answer = self.grounded.answer(asked.q, asked.hits, asked.extractive, asked.deadline)
         else:
@@ -81,7 +84,7 @@ class Asker:
             for item in self.grounded.stream(asked.q, asked.hits, asked.extractive, asked.deadline):
                 yield self._finish(item, question, asked) if isinstance(item, Answer) else item
             return
-        answer = asked.extractive() if asked.covered else not_covered(asked.q, asked.hits)
+        answer = asked.extractive() if asked.covered else not_covered(asked.q, asked.hits, asked.absent)
         answer = self._finish(answer, question, asked)
         yield answer.text
         yield answer
@@ -101,6 +104,8 @@ class Asker:
             per_article=self.settings.answer_per_article,
         )
         covered = self._covered(q, hits, qv)
+        absent = self.absent.absent_focus(q, qv, hits) if covered else None
+        covered = covered and absent is None
         kind = question_kind(q)
         passages, doctor = (
             route(self.retriever, kind, hits, qv, self.settings.answer_passages) if covered else (hits, None)
@@ -110,7 +115,7 @@ class Asker:
         def extractive() -> Answer:
             return self.answerer.answer(q, passages, qv, kind=kind, stats=stats, doctor=doctor)
 
-        return _Asked(q, notes, passages, covered, extractive, deadline)
+        return _Asked(q, notes, passages, covered, extractive, deadline, absent)
 
     def _covered(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> bool:
         """Whether the articles answer the question: the best passage is close to the question
@@ -176,3 +181,5 @@ class _Asked:
     extractive: Callable[[], Answer]
     deadline: float | None = None
     """time.monotonic() by which the language model must be done (ASSISTANT_LLM_TIMEOUT)."""
+    absent: str | None = None
+    """The word the question is about that no article mentions (then not covered)."""

@@ -285,7 +285,9 @@ def _opening_first(in_order: list[Unit], by_rank: list[Unit]) -> list[Unit]:
     return [opening, *(u for u in in_order if u is not opening)]
 
 
-def not_covered(question: str, hits: list[Hit], limit: int = 3) -> Answer:
+def not_covered(question: str, hits: list[Hit], absent: str | None = None, limit: int = 3) -> Answer:
+    """The answer that says the articles do not cover the question, naming the closest articles and,
+    when the question rests on a word no article uses (assistant/answering/coverage.py), that word."""
     seen: set[tuple[str, str]] = set()
     closest: list[Hit] = []
     for h in hits:
@@ -296,7 +298,8 @@ def not_covered(question: str, hits: list[Hit], limit: int = 3) -> Answer:
             break
     if closest:
         names = "; ".join(f"*{h.title}*" for h in closest)
-        text = f"The articles here do not cover this question. The closest articles are: {names}."
+        missing = f" No article mentions “{absent}”." if absent else ""
+        text = f"The articles here do not cover this question.{missing} The closest articles are: {names}."
     else:
         text = "The articles here do not cover this question (no articles have been ingested yet)."
     citations = [Citation.of(i + 1, h, h.text[:300]) for i, h in enumerate(closest)]
