@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.extractive import Unit, says_something, split_units
+from assistant.answering.extractive import ExtractiveAnswerer, Unit, says_something, split_units
 from assistant.eval.metrics import citation_problems
 from assistant.search.intent import (
     CAUSE,
+    DIAGNOSIS,
     DOCTOR,
     DURATION,
     PREVENTION,
@@ -20,7 +21,9 @@ from assistant.search.intent import (
     answers_kind,
     question_kind,
     section_kinds,
+    sentence_answers,
 )
+from assistant.types import Hit
 
 
 def _lead(answer):
@@ -289,6 +292,14 @@ def test_a_sentence_repeated_under_many_titles_is_boilerplate_and_never_quoted(m
         ("how long do I hold ice on a sprain", DURATION),
         ("when should I see a doctor about a cough", DOCTOR),
         ("is it serious if my nose bleeds every day", DOCTOR),
+        # lay wordings (2026-12-01): how it is found out, how bad it is, keeping others from catching it
+        ("how do doctors figure out what he's allergic to", DIAGNOSIS),
+        ("how will the doctor find out if it's broken or just bruised", DIAGNOSIS),
+        ("can they test him for a nut allergy", DIAGNOSIS),
+        ("how bad is a burn that blisters", DOCTOR),
+        ("how serious is a bite that broke the skin", DOCTOR),
+        ("how do I keep my other two kids from catching it", PREVENTION),
+        ("how do we stop it spreading through the house", PREVENTION),
     ],
 )
 def test_question_kinds(question, kind):
@@ -307,6 +318,39 @@ def test_a_duration_question_is_answered_by_a_how_to_or_treatment_section():
     assert answers_kind("First aid to stop a nosebleed", DURATION)
     assert not answers_kind("When to wash your hands", DURATION)
     assert not answers_kind("Causes of leg cramps at night", DURATION)
+
+
+def test_sentences_worded_as_an_answer_to_the_kind():
+    assert sentence_answers("Night cramps are often caused by tired muscles.", CAUSE)
+    assert sentence_answers("Symptoms can be set off by stress.", CAUSE)
+    assert not sentence_answers("Night cramps are often caused by tired muscles.", DIAGNOSIS)
+    assert sentence_answers("Your doctor may order a blood test.", DIAGNOSIS)
+    assert sentence_answers("Wash your hands often to avoid spreading it.", PREVENTION)
+    assert sentence_answers("Call your doctor if the redness spreads.", DOCTOR)
+    assert sentence_answers("Keep pressing for 10 to 15 minutes.", DURATION)
+    assert not sentence_answers("Keep pressing for 10 to 15 minutes.", None)
+    assert not sentence_answers("Cramps can cause pain in the calf.", CAUSE)  # a consequence, not a cause
+
+
+_ONE_SECTION = (
+    "Cramps that wake you at night are common in older adults. Night cramps are often caused by tired "
+    "muscles and standing for long hours. A night cramp usually lasts a few seconds to a few minutes."
+)
+
+
+@pytest.mark.parametrize(
+    "question, opening",
+    [
+        ("what's behind the cramps that wake me up at night", "Night cramps are often caused by"),
+        ("what causes night cramps", "Night cramps are often caused by"),
+        ("how long does a night cramp last", "A night cramp usually lasts"),
+    ],
+)
+def test_within_one_section_the_sentence_worded_as_the_answer_opens(embedder, question, opening):
+    """A MedlinePlus summary is one section: the kind of question picks the sentence, not the section."""
+    hit = Hit(source="night-cramps.txt", title="Night cramps", section="", text=_ONE_SECTION, url=None, score=1.0)
+    answer = ExtractiveAnswerer(embedder).answer(question, [hit], embedder.embed_query(question), kind=question_kind(question))
+    assert answer.text.startswith(opening), answer.text
 
 
 def test_units_of_a_cited_list_keep_their_offsets():

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..embedding.embedder import Embedder
-from ..search.intent import CAUSE, DEFINITION, DURATION, SYMPTOMS, TREATMENT, answers_kind
+from ..search.intent import CAUSE, DEFINITION, DURATION, SYMPTOMS, TREATMENT, answers_kind, sentence_answers
 from ..search.keyword import tokenize
 from ..text import LIST_MARKER, cut_at_word, sentence_spans
 from ..types import Answer, Citation, Hit
@@ -35,14 +35,12 @@ SNIPPET_CHARS = 700
 KIND_BONUS = 0.12
 """Added to the score of a sentence from a section that answers the question's kind (about the
 spread between a good and a merely related sentence)."""
+CUE_BONUS = 0.06
+"""Added to the score of a sentence worded as an answer to the question's kind (`sentence_answers`);
+a duration question's sentence that gives a time gets KIND_BONUS: it is the answer."""
 SAFETY_NET_KINDS = frozenset({TREATMENT, SYMPTOMS, CAUSE, DEFINITION, DURATION})
 """Symptom and self-care questions: their answer closes with the when-to-see-a-doctor line."""
 _ENDS = tuple(".!?\"')")
-_DURATION = re.compile(
-    r"\b(?:\d+|a few|one|two|three|four|five|ten|fifteen|twenty|thirty)(?:\s*(?:to|-|–|or)\s*\d+)?\s*"
-    r"(?:seconds?|minutes?|mins?|hours?|days?|weeks?|months?)\b",
-    re.I,
-)
 _REFERENCE_SECTION = re.compile(r"^\s*(?:references?|sources?|bibliography|further reading|citations?)\b", re.I)
 _CITATION_LIKE = re.compile(r"\bet al\b|\bdoi:|\bPMID\b|\bAccessed\b|\bRetrieved from\b|\b(?:19|20)\d\d;\s*\d", re.I)
 _VERB = re.compile(
@@ -161,8 +159,9 @@ class ExtractiveAnswerer:
         # the section that answers this kind of question ("why" -> causes, "what helps" -> relief)
         answers = {i for i, h in enumerate(hits) if answers_kind(h.section, kind)}
         bonus = np.array([KIND_BONUS * (u.passage in answers) for u in units])
-        if kind == DURATION:  # "how long ...": the sentence that gives a time
-            bonus += np.array([KIND_BONUS * bool(_DURATION.search(u.text)) for u in units])
+        # the sentence worded as that kind of answer ("caused by", "10 to 15 minutes", "see a doctor if")
+        cue = KIND_BONUS if kind == DURATION else CUE_BONUS
+        bonus += np.array([cue * sentence_answers(u.text, kind) for u in units])
         return dense + 0.25 * lexical + prior + bonus
 
     def _select(self, units: list[Unit], scores: np.ndarray) -> list[Unit]:

@@ -60,6 +60,7 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:should|need to|have to|must)\b.{0,40}\b(?:see|call|visit) (?:a |my |the |our )?(?:doctor|gp|dentist|nurse)",
             r"\bneed to (?:go in|be seen|go to (?:the )?(?:hospital|er|a&e|emergency))",
             r"\bbring it up with (?:my|a|the) doctor",
+            r"\bhow (?:bad|serious) (?:is|of|a)\b",
         ),
     ),
     (
@@ -68,7 +69,8 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bprevent",
             r"\bavoid (?:getting|catching)",
             r"\bstop (?:\w+ ){0,3}(?:from )?(?:coming back|happening again|recurring)",
-            r"\bkeep (?:\w+ ){0,2}from (?:getting|coming)",
+            r"\bkeep (?:\w+ ){0,5}from (?:getting|coming|catching)",
+            r"\bstop (?:it|this|them|the \w+) (?:from )?spreading",
             r"\breduce (?:the )?(?:risk|chance)",
         ),
     ),
@@ -77,6 +79,9 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         DIAGNOSIS,
         _rx(
             r"\bhow (?:do|can|would) (?:i|you|we|doctors?) (?:know|tell|find out) (?:if|whether)",
+            r"\bhow (?:do|can|will|would) (?:doctors?|they|the doctor|a doctor) (?:figure out|find out|tell|test|check)",
+            r"\bfigure out (?:what|if|whether|which)",
+            r"\btest(?:ed)? (?:her|him|me|them|us) for\b",
             r"\bdiagnos",
             r"\bwhat tests?\b",
             r"\bis (?:it|this|that) (?:broken|a fracture|a sprain|sprained)",
@@ -281,6 +286,66 @@ def section_kinds(heading: str) -> frozenset[str]:
     if DOCTOR in kinds and not _STRONG_TREATMENT.search(heading):
         kinds.discard(TREATMENT)  # "When to get medical help" is not how to treat it
     return frozenset(kinds)
+
+
+# Sentences that answer a kind, read from their wording: within one section (a MedlinePlus summary is
+# one section), the sentence that says what causes it, how it is found, how to avoid it or when to
+# get help answers a question of that kind better than one that only shares its words.
+_SENTENCE_CUES: dict[str, re.Pattern[str]] = {
+    CAUSE: _rx(
+        r"\b(?:caused?|brought on|set off) by\b",
+        r"\bcauses? (?:of|include|are|is)\b",
+        r"\b(?:main|most common|common|usual|leading) causes?\b",
+        r"\b(?:associated|linked) (?:with|to)\b",
+        r"\bbecause\b",
+        r"\bdue to\b",
+        r"\bresults? from\b",
+        r"\btrigger",
+        r"\brisk factors?\b",
+        r"\bmore likely (?:to|if|when)\b",
+        r"\b(?:happens?|occurs?) when\b",
+    ),
+    DIAGNOSIS: _rx(
+        r"\bdiagnos",
+        r"\btests?\b",
+        r"\btesting\b",
+        r"\bexam(?:s|ine|ines|ination)?\b",
+        r"\bx-?rays?\b",
+        r"\bscans?\b",
+        r"\bbiops",
+        r"\bskin prick",
+        r"\b(?:doctor|provider|dentist) (?:will|may|can|might) (?:ask|check|look|examine|listen|feel|order)",
+    ),
+    PREVENTION: _rx(
+        r"\bprevent",
+        r"\bavoid",
+        r"\b(?:reduce|lower) (?:the|your) (?:risk|chance)",
+        r"\bvaccin",
+        r"\bwash(?:ing)? (?:your )?hands\b",
+        r"\bstay (?:at )?home\b",
+        r"\bkeep (?:\w+ ){0,3}from (?:getting|spreading|catching)",
+        r"\bspread",
+    ),
+    DOCTOR: _rx(
+        r"\b(?:see|call|contact|visit|tell) (?:a|your|the) (?:doctor|health care provider|gp|dentist|pharmacist|nurse)",
+        r"\bseek (?:medical|emergency|urgent)",
+        r"\bemergency\b",
+        r"\bget (?:medical )?help\b",
+        r"\b911\b",
+        r"\burgent",
+    ),
+    DURATION: _rx(
+        r"\b(?:\d+|a few|one|two|three|four|five|ten|fifteen|twenty|thirty)(?:\s*(?:to|-|–|or)\s*\d+)?\s*"
+        r"(?:seconds?|minutes?|mins?|hours?|days?|weeks?|months?)\b",
+    ),
+}
+
+
+def sentence_answers(text: str, kind: str | None) -> bool:
+    """Whether a sentence is worded as an answer to a question of this kind ("… is caused by …" for
+    a cause question, "… 10 to 15 minutes" for a duration one); kinds without cues never match."""
+    pattern = _SENTENCE_CUES.get(kind or "")
+    return bool(pattern and pattern.search(text))
 
 
 _STRONG_TREATMENT = _rx(
