@@ -181,8 +181,9 @@ class Assistant:
 
     def evidence(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> tuple[float, float]:
         """(best cosine of question and passage, best cosine of the question's focus and the first
-        passages): what `ask` decides coverage on (the eval harness reports both). `qv`, the
-        question's vector, serves as the focus vector when the question has no frame words."""
+        passages): the cosines `ask` decides coverage on, before it checks that the question does not
+        rest on a word no article uses (assistant/answering/coverage.py). `qv`, the question's vector,
+        serves as the focus vector when the question has no frame words."""
         return self.asker.evidence(q, hits, qv)
 
     def as_retriever(self, k: int = 5) -> AssistantRetriever:

@@ -1,43 +1,56 @@
 """The absent-word check of coverage (assistant/answering/coverage.py), with the real model: a question
 that rests on a word no article uses, with no near word in the passages, is not covered; an unseen
-word that is a circumstance, or that has a plain synonym in the passages, changes nothing."""
+word that is a circumstance, a misspelling or has a plain synonym in the passages changes nothing."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.answering.coverage import AbsentCheck, focus_words
+from assistant.answering.coverage import MAX_FOCUS_WORDS, Coverage, focus_words
+from assistant.config import Settings
 from assistant.search.keyword import tokenize
+from assistant.search.retrieval import HeadingIndex
 from assistant.types import Hit
 
 SCALP = Hit(
-    source="flaky-scalp.txt", title="Flaky scalp", section="Treatment",
+    source="flaky-scalp.txt",
+    title="Flaky scalp",
+    section="Treatment",
     text="Wash your hair with a medicated shampoo two or three times a week. Leave the shampoo on "
     "your scalp for five minutes before you rinse it. Brushing the hair every day loosens the flakes.",
-    url=None, score=1.0,
+    url=None,
+    score=1.0,
 )
 CRAMPS = Hit(
-    source="night-cramps.txt", title="Cramps in the legs at night", section="Causes",
+    source="night-cramps.txt",
+    title="Cramps in the legs at night",
+    section="Causes",
     text="A cramp is a sudden tightening of a muscle, most often in the calf. Cramps at night come with "
     "tired muscles, too little fluid, and sitting or standing for long hours.",
-    url=None, score=1.0,
+    url=None,
+    score=1.0,
 )
 BOWELS = Hit(
-    source="hard-stools.txt", title="Hard stools", section="What helps",
+    source="hard-stools.txt",
+    title="Hard stools",
+    section="What helps",
     text="If your stool is hard and you go less than three times a week, drink more water and eat "
     "more fibre. A warm drink in the morning can get the bowels moving.",
-    url=None, score=1.0,
+    url=None,
+    score=1.0,
 )
 
 
-def _check(embedder, hits, min_similarity=0.5):
+def _coverage(embedder, hits, min_similarity=0.5, extra=None):
+    """Coverage over a store whose only words are those of these passages (plus `extra`)."""
     words = tokenize(["\n".join(f"{h.title}\n{h.section}\n{h.text}" for h in hits)])[0]
-    df = {w: 1 for w in words}
-    return AbsentCheck(embedder, lambda: df, min_similarity)
+    df = {**{w: 1 for w in words}, **(extra or {})}
+    index = HeadingIndex([], None, 0, df=df, n_docs=100)
+    return Coverage(Settings.from_env(absent_word_similarity=min_similarity), embedder, None, lambda: index)
 
 
 def _absent(embedder, question, hits, **kw):
-    return _check(embedder, hits, **kw).absent_focus(question, embedder.embed_query(question), hits)
+    return _coverage(embedder, hits, **kw).absent_focus(question, embedder.embed_query(question), hits)
 
 
 def test_focus_words_drop_the_frame_possessives_and_repeats():
@@ -71,22 +84,63 @@ def test_an_unseen_circumstance_or_a_lay_synonym_is_not_flagged(embedder, questi
     assert _absent(embedder, question, hits) is None
 
 
+LOCKED_IN = Hit(
+    source="locked-in.txt",
+    title="Locked-in syndrome",
+    section="",
+    text="People with this condition are awake and aware but cannot move or speak; most can blink and "
+    "move their eyes, and devices that follow the eyes let them communicate.",
+    url=None,
+    score=1.0,
+)
+
+
 def test_a_question_naming_the_subject_of_the_article_found_is_not_flagged(embedder):
-    """The unseen word is a circumstance when the question names what the article is about."""
-    letter = "Please help my brother in Martinique"
-    assert _absent(embedder, letter + ", his scalp has been flaky for years", [SCALP]) is None
-    assert _absent(embedder, letter, [SCALP]) == "martinique"  # without it, the island is all the question has
+    """The unseen word is a circumstance when the question names what the article is about; the same
+    question over an article it does not name is flagged."""
+    letter = "please help my brother with locked-in syndrome in Martinique"
+    assert _absent(embedder, letter, [LOCKED_IN]) is None
+    unnamed = Hit(**{**LOCKED_IN.__dict__, "title": "Living with paralysis"})
+    assert _absent(embedder, letter, [unnamed]) == "martinique"
 
 
-def test_a_switched_off_check_and_no_passages_flag_nothing(embedder):
+def test_a_body_part_shared_with_the_title_does_not_exempt_the_question(embedder):
+    eyes = Hit(
+        source="dry-eyes.txt",
+        title="Dry, tired eyes from screens",
+        section="What helps",
+        text="Blink often, rest your eyes every twenty minutes and use lubricating drops.",
+        url=None,
+        score=1.0,
+    )
+    assert _absent(embedder, "how do I get rid of a stye on my eye", [eyes]) == "stye"
+
+
+def test_a_misspelling_of_a_passage_word_is_not_absent(embedder):
+    asthma = Hit(
+        source="asthma.txt",
+        title="Asthma",
+        section="Treatment",
+        text="Asthma is treated with a reliever inhaler for attacks and a preventer inhaler every day.",
+        url=None,
+        score=1.0,
+    )
+    assert _absent(embedder, "my son has asthama, what should we do", [asthma]) is None
+    assert _absent(embedder, "my son has croup, what should we do", [asthma]) == "croup"
+
+
+def test_a_switched_off_check_no_passages_and_letters_flag_nothing(embedder):
     assert _absent(embedder, "How do I treat head lice?", [SCALP], min_similarity=0) is None
     assert _absent(embedder, "How do I treat head lice?", []) is None
+    letter = "How do I treat head lice? " + " ".join(f"thing{chr(97 + i)}z" for i in range(MAX_FOCUS_WORDS))
+    assert len(focus_words(letter)) > MAX_FOCUS_WORDS
+    assert _absent(embedder, letter, [SCALP]) is None
 
 
 def test_a_word_the_store_uses_is_never_absent(embedder):
-    hits = [SCALP]
-    check = AbsentCheck(embedder, lambda: {**{w: 1 for w in tokenize([SCALP.text])[0]}, "lice": 3}, 0.5)
-    assert check.absent_focus("How do I treat head lice?", embedder.embed_query("How do I treat head lice?"), hits) is None
+    check = _coverage(embedder, [SCALP], extra={"lice": 3})
+    qv = embedder.embed_query("How do I treat head lice?")
+    assert check.absent_focus("How do I treat head lice?", qv, [SCALP]) is None
 
 
 @pytest.mark.parametrize(
@@ -99,11 +153,10 @@ def test_a_word_the_store_uses_is_never_absent(embedder):
     ],
 )
 def test_ask_refuses_what_the_cosines_alone_would_answer_and_names_the_word(shipped_bot, question, word):
-    asker = shipped_bot.asker
-    qv = shipped_bot.embedder.embed_query(question)
-    hits = asker.retriever.search(question, 8, query_vector=qv, per_article=shipped_bot.settings.answer_per_article)
-    assert asker._covered(question, hits, qv)  # the cosines land on a neighbour (dandruff, dry eyes, blisters)
     answer = shipped_bot.ask(question)
+    best, focus = shipped_bot.evidence(question, answer.hits)
+    settings = shipped_bot.settings
+    assert best >= settings.min_score and best + focus >= settings.min_evidence  # the cosines alone would answer
     assert not answer.covered, answer.text
     assert f"No article mentions “{word}”" in answer.text
     assert answer.citations  # the closest articles are still named

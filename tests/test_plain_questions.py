@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.extractive import ExtractiveAnswerer, Unit, says_something, split_units
+from assistant.answering.extractive import CUE_BONUS, KIND_BONUS, ExtractiveAnswerer, Unit, says_something, split_units
 from assistant.eval.metrics import citation_problems
 from assistant.search.intent import (
     CAUSE,
@@ -300,6 +300,9 @@ def test_a_sentence_repeated_under_many_titles_is_boilerplate_and_never_quoted(m
         ("how serious is a bite that broke the skin", DOCTOR),
         ("how do I keep my other two kids from catching it", PREVENTION),
         ("how do we stop it spreading through the house", PREVENTION),
+        # and what they must not swallow
+        ("how do I figure out what helps my back pain", TREATMENT),
+        ("how bad is a hangover and how do I treat it", TREATMENT),
     ],
 )
 def test_question_kinds(question, kind):
@@ -320,6 +323,10 @@ def test_a_duration_question_is_answered_by_a_how_to_or_treatment_section():
     assert not answers_kind("Causes of leg cramps at night", DURATION)
 
 
+def test_how_bad_is_it_to_is_not_a_doctor_question():
+    assert question_kind("how bad is it to drink coffee while pregnant") != DOCTOR
+
+
 def test_sentences_worded_as_an_answer_to_the_kind():
     assert sentence_answers("Night cramps are often caused by tired muscles.", CAUSE)
     assert sentence_answers("Symptoms can be set off by stress.", CAUSE)
@@ -330,27 +337,45 @@ def test_sentences_worded_as_an_answer_to_the_kind():
     assert sentence_answers("Keep pressing for 10 to 15 minutes.", DURATION)
     assert not sentence_answers("Keep pressing for 10 to 15 minutes.", None)
     assert not sentence_answers("Cramps can cause pain in the calf.", CAUSE)  # a consequence, not a cause
+    assert not sentence_answers("A night cramp is not an emergency.", DOCTOR)
+    assert not sentence_answers("The rash may spread to the arms.", PREVENTION)
 
 
-_ONE_SECTION = (
-    "Cramps that wake you at night are common in older adults. Night cramps are often caused by tired "
-    "muscles and standing for long hours. A night cramp usually lasts a few seconds to a few minutes."
+_ONE_SECTION = Hit(
+    source="night-cramps.txt", title="Night cramps", section="", url=None, score=1.0,
+    text="Cramps that wake you at night are common in older adults. Night cramps are often caused by tired "
+    "muscles and standing for long hours. A night cramp usually lasts a few seconds to a few minutes. "
+    "A doctor can usually tell a cramp from other leg pain by examining the leg.",
 )
 
 
 @pytest.mark.parametrize(
-    "question, opening",
+    "question, cued",
     [
-        ("what's behind the cramps that wake me up at night", "Night cramps are often caused by"),
-        ("what causes night cramps", "Night cramps are often caused by"),
-        ("how long does a night cramp last", "A night cramp usually lasts"),
+        ("why do cramps wake me at night", 1),  # "caused by"
+        ("how will the doctor find out if my night cramps are something else", 3),  # "examining"
+        ("how long does a night cramp last", 2),  # "a few seconds to a few minutes"
     ],
 )
-def test_within_one_section_the_sentence_worded_as_the_answer_opens(embedder, question, opening):
-    """A MedlinePlus summary is one section: the kind of question picks the sentence, not the section."""
-    hit = Hit(source="night-cramps.txt", title="Night cramps", section="", text=_ONE_SECTION, url=None, score=1.0)
-    answer = ExtractiveAnswerer(embedder).answer(question, [hit], embedder.embed_query(question), kind=question_kind(question))
-    assert answer.text.startswith(opening), answer.text
+def test_within_one_section_the_sentence_worded_as_the_answer_scores_higher(embedder, question, cued):
+    """A MedlinePlus summary is one section: the kind of question nudges the sentence worded as its
+    answer (and only that one) up, by CUE_BONUS (a duration by KIND_BONUS)."""
+    answerer = ExtractiveAnswerer(embedder)
+    units = split_units(_ONE_SECTION.text)
+    qv = embedder.embed_query(question)
+    kind = question_kind(question)
+    gain = answerer._score(question, qv, units, [_ONE_SECTION], kind) - answerer._score(question, qv, units, [_ONE_SECTION])
+    bonus = KIND_BONUS if kind == DURATION else CUE_BONUS
+    assert bonus > 0
+    assert [round(float(g), 6) for g in gain] == [bonus if i == cued else 0.0 for i in range(len(units))]
+
+
+def test_a_how_long_question_opens_with_the_sentence_that_gives_the_time(embedder):
+    question = "how long does a night cramp last"
+    answer = ExtractiveAnswerer(embedder).answer(
+        question, [_ONE_SECTION], embedder.embed_query(question), kind=question_kind(question)
+    )
+    assert answer.text.startswith("A night cramp usually lasts"), answer.text
 
 
 def test_units_of_a_cited_list_keep_their_offsets():

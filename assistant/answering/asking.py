@@ -14,12 +14,12 @@ import numpy as np
 from ..config import Settings
 from ..errors import QuestionError
 from ..search.conversation import chat_turns, fold_question
-from ..search.intent import question_focus, question_kind, unaddressed
+from ..search.intent import question_kind, unaddressed
 from ..search.questions import clean_question
 from ..search.retrieval import Retriever, route
 from ..types import Answer, Hit
 from .boilerplate import StatsCache
-from .coverage import AbsentCheck
+from .coverage import Coverage
 from .extractive import ExtractiveAnswerer, not_covered, split_units
 from .grounded import GroundedAnswerer
 from .llm import resolve_llm
@@ -53,8 +53,8 @@ class Asker:
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer_passages, self.settings.answer_sentences)
         self.stats = StatsCache(library.keyword, library.manifest, lambda text: (u.text for u in split_units(text)))
         """Boilerplate sentences of the store (assistant/answering/boilerplate.py), measured once per generation."""
-        self.absent = AbsentCheck(self.embedder, lambda: self.retriever.headings().df, self.settings.absent_word_similarity)
-        """Finds the word a question is about that no article mentions ("lice"): not covered then."""
+        self.coverage = Coverage(self.settings, self.embedder, self.vectors, self.retriever.headings)
+        """Whether the articles cover a question (assistant/answering/coverage.py)."""
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         """The best k passages for the query, best first (never refuses)."""
@@ -103,9 +103,7 @@ class Asker:
             q, k or max(8, self.settings.answer_passages), query_vector=qv,
             per_article=self.settings.answer_per_article,
         )
-        covered = self._covered(q, hits, qv)
-        absent = self.absent.absent_focus(q, qv, hits) if covered else None
-        covered = covered and absent is None
+        covered, absent = self.coverage.covered(q, hits, qv)
         kind = question_kind(q)
         passages, doctor = (
             route(self.retriever, kind, hits, qv, self.settings.answer_passages) if covered else (hits, None)
@@ -117,27 +115,10 @@ class Asker:
 
         return _Asked(q, notes, passages, covered, extractive, deadline, absent)
 
-    def _covered(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> bool:
-        """Whether the articles answer the question: the best passage is close to the question
-        (cosine) *and* to what the question is about, its focus without the frame ("head lice"
-        of "how do I treat head lice?"): a question about something the articles never discuss
-        still lands near the articles on its neighbours, but its focus does not."""
-        best, focus = self.evidence(q, hits, qv)
-        return best >= self.settings.min_score and best + focus >= self.settings.min_evidence
-
     def evidence(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> tuple[float, float]:
         """(best cosine of question and passage, best cosine of the question's focus and the first
-        passages): what `ask` decides coverage on (the eval harness reports both). `qv`, the
-        question's vector, serves as the focus vector when the question has no frame words."""
-        best = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
-        if best < self.settings.min_score:
-            return best, 0.0
-        top = [h.chunk_id for h in hits[: self.settings.answer_passages] if h.chunk_id]
-        focus_text = question_focus(q)
-        fv = qv if qv is not None and focus_text == q else self.embedder.embed_query(focus_text)
-        focus = max((float(v @ fv) for v in self.vectors.vectors(top).values()), default=0.0)
-        log.debug("coverage of %r: best cosine %.3f, focus %.3f", q, best, focus)
-        return best, focus
+        passages): the cosines `ask` decides coverage on, before the absent-word check (`Coverage`)."""
+        return self.coverage.evidence(q, hits, qv)
 
     def _standalone(
         self, q: str, turns: list[tuple[str, str]], history: Any, deadline: float | None, notes: list[str]

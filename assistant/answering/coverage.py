@@ -1,49 +1,72 @@
-"""What the articles never mention: a question that names something no article uses.
+"""Whether the articles cover a question: the cosines, and the word no article mentions.
 
-"How do I treat head lice?" lands on the dandruff article (itchy scalp, flakes, shampoo) with a cosine
-that covered plain-language questions also reach, so a cosine cannot tell them apart (docs/EVAL.md).
-What can: the store has never seen the word "lice", no word of the best passages means the same,
-and the word is what the question is about. `absent_focus` checks those three things:
+`Coverage.covered` answers when (1) the best passage is close to the question (cosine ≥
+`Settings.min_score`) and, with it, to what the question is about — its focus, the question without
+its frame ("head lice" of "how do I treat head lice?"; best + focus cosine ≥ `Settings.min_evidence`)
+— and (2) the question does not rest on a word that no article uses (`Coverage.absent_focus`).
 
-1. the word (a focus word: the question without its frame, `question_focus`) is in no chunk of the
-   store (its stems are not in the keyword index);
-2. no word of the passages that would answer comes close to it in the embedding space (cosine
-   below `Settings.absent_word_similarity`): "poop" is not in the corpus but "stool" is, "burnt" has
+Why (2): "How do I treat head lice?" lands on the dandruff article (itchy scalp, flakes, shampoo) with
+cosines that covered plain-language questions also reach, so the cosines cannot tell them apart
+(docs/EVAL.md). What can: the store has never seen the word "lice", no word of the passages found
+means the same, and the word is what the question is about. A word counts as absent when
+
+1. it is a focus word in no chunk of the store (its stems are not in the keyword index) and not a
+   misspelling of a word of the passages ("asthama" for "asthma"; long words only, SPELLING);
+2. no word of the passages comes close to it in the embedding space (cosine below
+   `Settings.absent_word_similarity`): "poop" is not in the corpus but "stool" is, "burnt" has
    "burn", "toddler" has "child";
-3. it is the word the question's meaning rests on: taking it out moves the question's vector
-   further than taking out any other focus word, and by at least MIN_SALIENCE ("my calf seized up in
-   bed" rests on "calf", not on "seized"; "staring at spreadsheets" is a circumstance).
+3. the question's meaning rests on it: taking it out moves the question's vector further than
+   taking out any other focus word, and by at least MIN_SALIENCE ("my calf seized up in bed" rests
+   on "calf", not on "seized").
 
-A question that names the subject of the best passage's article is about it, whatever else it mentions:
-"please help my brother with locked-in syndrome in Martinique" over the article *Locked-In Syndrome*
-is covered, though no article names the island (MEDIQA's letters name places and people).
+A question that names the subject of the first article found is about it, whatever else it
+mentions: "please help my brother with locked-in syndrome in Martinique" over the article
+*Locked-In Syndrome* is covered though no article names the island (the question holds at least
+TITLE_SHARE of the title's words, weighted by IDF; "a stye on my eye" does not name *Dry, Tired
+Eyes from Screens*).
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable
 
 import numpy as np
 
-from ..embedding.base import Embedder
+from ..config import Settings
+from ..embedding.base import embed_on_query_path
+from ..embedding.embedder import Embedder
 from ..search.intent import question_focus
 from ..search.keyword import STOP_WORDS, tokenize
+from ..search.retrieval import HeadingIndex
+from ..search.store import VectorStore
 from ..types import Hit
 
 log = logging.getLogger(__name__)
 
 MIN_SALIENCE = 0.12
 """1 − cosine(question, question without the word): how much of the question's meaning the word carries."""
-_CACHE_WORDS = 50_000
+MAX_FOCUS_WORDS = 25
+"""Longer questions are letters: no one word carries 0.12 of their meaning, and checking each word
+would cost one embedding per word. Not checked."""
+TITLE_SHARE = 0.5
+"""The IDF-weighted share of the first article's title words that a question must hold to name it."""
+SPELLING = 0.88
+"""difflib ratio at which an unseen word of at least SPELLING_LETTERS counts as a misspelling of a
+passage word ("asthama" 0.92 to "asthma"). Short condition names sit one letter from common words
+(lice–slice, stye–style, strep–step, 0.89): they are never taken for misspellings."""
+SPELLING_LETTERS = 7
+_CACHE_WORDS = 10_000
 
 _WORD = re.compile(r"[a-z][a-z-]*[a-z]")
 
 
 def focus_words(question: str) -> list[str]:
     """The content words of the question's focus, in order, once each ("athlete's" → "athlete")."""
-    words = []
+    words: list[str] = []
     for w in question_focus(question).split():
         w = re.sub(r"'s$", "", w.strip("'-"))
         if len(w) >= 3 and _WORD.fullmatch(w) and w not in STOP_WORDS and w not in words:
@@ -51,56 +74,111 @@ def focus_words(question: str) -> list[str]:
     return words
 
 
-class AbsentCheck:
-    """`absent_focus` over one store: its document frequencies and the shared embedder."""
+class Coverage:
+    """The coverage decision of `ask` over one store; safe to share between threads."""
 
-    def __init__(self, embedder: Embedder, df: Callable[[], Mapping[str, int]], min_similarity: float):
+    def __init__(self, settings: Settings, embedder: Embedder, vectors: VectorStore, index: Callable[[], HeadingIndex]):
+        self.settings = settings
         self.embedder = embedder
-        self.df = df
-        """Chunks of the store holding each stemmed token (the keyword index's, per generation)."""
-        self.min_similarity = min_similarity
-        self._vectors: dict[str, np.ndarray] = {}
+        self.vectors = vectors
+        self.index = index
+        """The store's document frequencies (`HeadingIndex.df`, from the keyword index, per generation)."""
+        self._words: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def covered(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> tuple[bool, str | None]:
+        """(whether to answer, the word no article mentions that decided 'no', if one did)."""
+        best, focus = self.evidence(q, hits, qv)
+        if best < self.settings.min_score or best + focus < self.settings.min_evidence:
+            return False, None
+        absent = self.absent_focus(q, self.embedder.embed_query(q) if qv is None else qv, hits)
+        return absent is None, absent
+
+    def evidence(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> tuple[float, float]:
+        """(best cosine of question and passage, best cosine of the question's focus and the first
+        passages). `qv`, the question's vector, serves as the focus vector when the question has no
+        frame words."""
+        best = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
+        if best < self.settings.min_score:
+            return best, 0.0
+        top = [h.chunk_id for h in hits[: self.settings.answer_passages] if h.chunk_id]
+        focus_text = question_focus(q)
+        fv = qv if qv is not None and focus_text == q else self.embedder.embed_query(focus_text)
+        focus = max((float(v @ fv) for v in self.vectors.vectors(top).values()), default=0.0)
+        log.debug("coverage of %r: best cosine %.3f, focus %.3f", q, best, focus)
+        return best, focus
 
     def absent_focus(self, question: str, qv: np.ndarray, hits: list[Hit]) -> str | None:
-        """The word the question is about that no article mentions, or None (see the module doc)."""
-        if self.min_similarity <= 0 or not hits:
+        """The word the question rests on that no article mentions, or None (see the module doc)."""
+        if self.settings.absent_word_similarity <= 0 or not hits:
             return None
-        df = self.df()
+        index = self.index()
         words = focus_words(question)
-        if not df or not words:
+        if not index.df or not words or len(words) > MAX_FOCUS_WORDS:
             return None
         stems = {w: tokenize([w])[0] for w in words}
-        unseen = [w for w in words if not any(df.get(t, 0) for t in stems[w])]
-        if not unseen or set(tokenize([hits[0].title])[0]) & {t for w in words for t in stems[w]}:
-            return None  # nothing unseen, or the question names the subject of the article found
-        passage_words = sorted(
-            {w for h in hits for w in _WORD.findall(f"{h.title} {h.section} {h.text}".lower()) if w not in STOP_WORDS}
-        )
-        if not passage_words:
+        unseen = [w for w in words if not any(index.df.get(t, 0) for t in stems[w])]
+        if not unseen or self._names_title(index, {t for w in words for t in stems[w]}, hits[0].title):
             return None
-        near = self._embed(passage_words)
-        unseen_vectors = self._embed(unseen)
-        unseen = [w for w, v in zip(unseen, unseen_vectors) if float(np.max(near @ v)) < self.min_similarity]
+        passage_words = sorted(
+            {
+                w
+                for h in hits
+                for w in _WORD.findall(f"{h.title} {h.section} {h.text}".lower())
+                if len(w) >= 3 and w not in STOP_WORDS
+            }
+        )
+        unseen = [w for w in unseen if not _misspelt(w, passage_words)]
+        if not unseen or not passage_words:
+            return None
+        near = self._word_vectors(passage_words)
+        unseen = [
+            w
+            for w, v in zip(unseen, self._word_vectors(unseen), strict=True)
+            if float(np.max(near @ v)) < self.settings.absent_word_similarity
+        ]
         if not unseen:
             return None
-        without = self._embed_texts([re.sub(rf"(?i)\b{re.escape(w)}\b", " ", question) for w in words])
-        salience = 1.0 - without @ qv
-        top = int(np.argmax(salience))
-        log.debug("absent words of %r: %s; salience %s", question, unseen, dict(zip(words, np.round(salience, 3))))
-        if words[top] in unseen and salience[top] >= MIN_SALIENCE:
-            return words[top]
-        return None
+        # salience: the question against itself without each word, in one batch (the same graph)
+        others = [w for w in words if w not in unseen]
+        vecs = embed_on_query_path(self.embedder, [question, *(_without(question, w) for w in unseen)])
+        salience = dict(zip(unseen, 1.0 - vecs[1:] @ vecs[0], strict=True))
+        top = max(unseen, key=salience.__getitem__)
+        if salience[top] < MIN_SALIENCE:
+            return None
+        if others:  # the unseen word must carry more of the question than any other word
+            rest = embed_on_query_path(self.embedder, [_without(question, w) for w in others])
+            salience.update(zip(others, 1.0 - rest @ vecs[0], strict=True))
+        rounded = {w: round(float(v), 3) for w, v in salience.items()}
+        log.debug("absent words of %r: %s; salience %s", question, unseen, rounded)
+        return top if max(salience, key=salience.__getitem__) == top else None
 
-    def _embed_texts(self, texts: list[str]) -> np.ndarray:
-        # on the query path: use the query thread count where the embedder offers it
-        embed = getattr(self.embedder, "embed_queries", None) or self.embedder.embed_documents
-        return np.asarray(embed(texts))
+    @staticmethod
+    def _names_title(index: HeadingIndex, question_stems: set[str], title: str) -> bool:
+        """Whether the question holds TITLE_SHARE of the title's words (IDF-weighted)."""
+        title_stems = set(tokenize([title])[0])
+        total = sum(index.idf(t) for t in title_stems)
+        held = sum(index.idf(t) for t in title_stems & question_stems)
+        return total > 0 and held / total >= TITLE_SHARE
 
-    def _embed(self, words: list[str]) -> np.ndarray:
+    def _word_vectors(self, words: list[str]) -> np.ndarray:
         """Vectors of single words, cached (a store's vocabulary recurs from question to question)."""
-        missing = [w for w in words if w not in self._vectors]
+        with self._lock:
+            got = {w: self._words[w] for w in words if w in self._words}
+        missing = [w for w in words if w not in got]
         if missing:
-            if len(self._vectors) + len(missing) > _CACHE_WORDS:
-                self._vectors.clear()
-            self._vectors.update(zip(missing, self._embed_texts(missing)))
-        return np.array([self._vectors[w] for w in words])
+            fresh = dict(zip(missing, embed_on_query_path(self.embedder, missing), strict=True))
+            got.update(fresh)
+            with self._lock:
+                if len(self._words) + len(fresh) > _CACHE_WORDS:
+                    self._words.clear()
+                self._words.update(fresh)
+        return np.array([got[w] for w in words])
+
+
+def _misspelt(word: str, passage_words: list[str]) -> bool:
+    return len(word) >= SPELLING_LETTERS and bool(difflib.get_close_matches(word, passage_words, n=1, cutoff=SPELLING))
+
+
+def _without(question: str, word: str) -> str:
+    return re.sub(rf"(?i)\b{re.escape(word)}\b", " ", question)

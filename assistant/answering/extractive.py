@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..embedding.base import embed_on_query_path
 from ..embedding.embedder import Embedder
 from ..search.intent import CAUSE, DEFINITION, DURATION, SYMPTOMS, TREATMENT, answers_kind, sentence_answers
 from ..search.keyword import tokenize
@@ -149,9 +150,8 @@ class ExtractiveAnswerer:
     def _score(
         self, question: str, qv: np.ndarray, units: list[Unit], hits: list[Hit], kind: str | None = None
     ) -> np.ndarray:
-        # on the query path: use the query thread count where the embedder offers it
-        embed = getattr(self.embedder, "embed_queries", None) or self.embedder.embed_documents
-        vecs = embed([f"{hits[u.passage].title}: {cut_at_word(u.text, SCORE_CHARS)}" for u in units])
+        texts = [f"{hits[u.passage].title}: {cut_at_word(u.text, SCORE_CHARS)}" for u in units]
+        vecs = embed_on_query_path(self.embedder, texts)
         dense = vecs @ qv
         q_terms, *unit_terms = (set(t) for t in tokenize([question, *(u.text for u in units)]))
         lexical = np.array([len(q_terms & terms) / len(q_terms) if q_terms else 0.0 for terms in unit_terms])

