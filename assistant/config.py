@@ -70,6 +70,10 @@ class Settings:
     """A question is not covered when the word it rests on is in no article and no word of the best
     passages comes this close to it (cosine): "head lice" over articles that never say "lice"
     (assistant/answering/coverage.py); 0 turns the check off."""
+    absent_max_evidence: float = 1.0
+    """The absent-word check only weighs questions whose best + focus cosine is below this; at or
+    above it the cosines are trusted ("my lower back hurts after gardening": 1.33, though no
+    article says "gardening")."""
     answer_passages: int = 3
     answer_sentences: int = 5
     max_question_chars: int = 2000

@@ -160,3 +160,16 @@ def test_ask_refuses_what_the_cosines_alone_would_answer_and_names_the_word(ship
     assert not answer.covered, answer.text
     assert f"No article mentions “{word}”" in answer.text
     assert answer.citations  # the closest articles are still named
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["my lower back hurts after gardening", "muscle soreness after crossfit", "lower back pain from a trampoline"],
+)
+def test_a_strong_match_is_answered_though_it_names_something_no_article_mentions(shipped_bot, question):
+    """A circumstance can carry a short question's meaning as much as a condition does; a question
+    that matches its article strongly is answered on the cosines (Settings.absent_max_evidence)."""
+    answer = shipped_bot.ask(question)
+    assert answer.covered, answer.text
+    best, focus = shipped_bot.evidence(question, answer.hits)
+    assert best + focus >= shipped_bot.settings.absent_max_evidence
