@@ -12,32 +12,31 @@ from assistant.search.keyword import tokenize
 from assistant.search.retrieval import HeadingIndex
 from assistant.types import Hit
 
-SCALP = Hit(
-    source="flaky-scalp.txt",
-    title="Flaky scalp",
-    section="Treatment",
-    text="Wash your hair with a medicated shampoo two or three times a week. Leave the shampoo on "
+
+def _hit(title: str, text: str, section: str = "") -> Hit:
+    """A passage of an article of its own (the file name from the title)."""
+    return Hit(
+        source=f"{title.lower().replace(' ', '-')}.txt", title=title, section=section, text=text, url=None, score=1.0
+    )
+
+
+SCALP = _hit(
+    "Flaky scalp",
+    "Wash your hair with a medicated shampoo two or three times a week. Leave the shampoo on "
     "your scalp for five minutes before you rinse it. Brushing the hair every day loosens the flakes.",
-    url=None,
-    score=1.0,
+    section="Treatment",
 )
-CRAMPS = Hit(
-    source="night-cramps.txt",
-    title="Cramps in the legs at night",
-    section="Causes",
-    text="A cramp is a sudden tightening of a muscle, most often in the calf. Cramps at night come with "
+CRAMPS = _hit(
+    "Cramps in the legs at night",
+    "A cramp is a sudden tightening of a muscle, most often in the calf. Cramps at night come with "
     "tired muscles, too little fluid, and sitting or standing for long hours.",
-    url=None,
-    score=1.0,
+    section="Causes",
 )
-BOWELS = Hit(
-    source="hard-stools.txt",
-    title="Hard stools",
-    section="What helps",
-    text="If your stool is hard and you go less than three times a week, drink more water and eat "
+BOWELS = _hit(
+    "Hard stools",
+    "If your stool is hard and you go less than three times a week, drink more water and eat "
     "more fibre. A warm drink in the morning can get the bowels moving.",
-    url=None,
-    score=1.0,
+    section="What helps",
 )
 
 
@@ -84,14 +83,10 @@ def test_an_unseen_circumstance_or_a_lay_synonym_is_not_flagged(embedder, questi
     assert _absent(embedder, question, hits) is None
 
 
-LOCKED_IN = Hit(
-    source="locked-in.txt",
-    title="Locked-in syndrome",
-    section="",
-    text="People with this condition are awake and aware but cannot move or speak; most can blink and "
+LOCKED_IN = _hit(
+    "Locked-in syndrome",
+    "People with this condition are awake and aware but cannot move or speak; most can blink and "
     "move their eyes, and devices that follow the eyes let them communicate.",
-    url=None,
-    score=1.0,
 )
 
 
@@ -105,25 +100,19 @@ def test_a_question_naming_the_subject_of_the_article_found_is_not_flagged(embed
 
 
 def test_a_body_part_shared_with_the_title_does_not_exempt_the_question(embedder):
-    eyes = Hit(
-        source="dry-eyes.txt",
-        title="Dry, tired eyes from screens",
+    eyes = _hit(
+        "Dry, tired eyes from screens",
+        "Blink often, rest your eyes every twenty minutes and use lubricating drops.",
         section="What helps",
-        text="Blink often, rest your eyes every twenty minutes and use lubricating drops.",
-        url=None,
-        score=1.0,
     )
     assert _absent(embedder, "how do I get rid of a stye on my eye", [eyes]) == "stye"
 
 
 def test_a_misspelling_of_a_passage_word_is_not_absent(embedder):
-    asthma = Hit(
-        source="asthma.txt",
-        title="Asthma",
+    asthma = _hit(
+        "Asthma",
+        "Asthma is treated with a reliever inhaler for attacks and a preventer inhaler every day.",
         section="Treatment",
-        text="Asthma is treated with a reliever inhaler for attacks and a preventer inhaler every day.",
-        url=None,
-        score=1.0,
     )
     assert _absent(embedder, "my son has asthama, what should we do", [asthma]) is None
     assert _absent(embedder, "my son has croup, what should we do", [asthma]) == "croup"
