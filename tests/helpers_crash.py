@@ -139,9 +139,10 @@ class _TearingCollection:
             import threading
 
             timer = threading.Timer(self._kill_ms / 1000, die)
-            timer.start()
+            # the line first: a 2 ms timer started before it can kill the process before it is written
             sys.stderr.write(f"driver: {name} call {self._calls} ({len(kwargs['ids'])} ids), kill in {self._kill_ms} ms\n")
             sys.stderr.flush()
+            timer.start()
             result = fn(**kwargs)
             sys.stderr.write("driver: the call returned before the timer fired\n")
             sys.stderr.flush()

@@ -131,6 +131,7 @@ class Library:
                 syncer.reconcile()
                 for root in roots:
                     syncer.sync(root, report)
+                syncer.recheck()
                 self._save_keyword()
 
             timed(run, report)
