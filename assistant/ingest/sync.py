@@ -33,7 +33,7 @@ import numpy as np
 from ..embedding.embedder import Embedder
 from ..errors import ArticleError, CorpusError, StoreError
 from ..search.store import VectorIndexError, VectorStore, chunk_metadata
-from ..types import Article, Chunk, IngestReport
+from ..types import Article, CheckReport, Chunk, IngestReport
 from .articles import (
     MAX_FILE_BYTES,
     OUTSIDE,
@@ -159,13 +159,15 @@ class Syncer:
         if self.recovered:
             self._check_and_repair()
 
-    def _check_and_repair(self) -> None:
+    def _check_and_repair(self) -> CheckReport:
+        """Check every vector and repair; a store that cannot be repaired is a StoreError naming --rebuild."""
         report = self.checker().run(repair=True)
         if not report.ok:
             raise StoreError(f"the store {self.manifest.path.parent} could not be repaired: "
                              f"{'; '.join(report.problems)}. Run `python ingest.py --rebuild` to re-embed the articles.")
         if report.repaired:
             log.warning("vector store repaired: %s", "; ".join(report.repaired))
+        return report
 
     def replay(self) -> int:
         """Delete the vectors the journal names that the manifest does not hold; -1 if there was no journal."""
@@ -199,10 +201,7 @@ class Syncer:
                 return 0
         except VectorIndexError:
             pass
-        report = self.checker().run(repair=True)
-        if not report.ok:
-            raise StoreError(f"the store {self.manifest.path.parent} could not be repaired: "
-                             f"{'; '.join(report.problems)}. Run `python ingest.py --rebuild` to re-embed the articles.")
+        report = self._check_and_repair()
         return report.missing + report.orphans + report.unreachable
 
     # --- sync -------------------------------------------------------------------------------
