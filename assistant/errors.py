@@ -17,6 +17,10 @@ class ModelMismatchError(StoreError):
     """The store was embedded with another model or backend than the current settings."""
 
 
+class SettingsError(AssistantError, ValueError):
+    """A setting (an ASSISTANT_* variable or a keyword of `Settings`) has a value the assistant cannot use."""
+
+
 class CorpusError(AssistantError):
     """A folder to ingest does not exist or is not a folder."""
 
