@@ -160,7 +160,7 @@ class Assistant:
         """Boilerplate sentences of the store (assistant/answering/boilerplate.py), measured once per generation."""
         return self.asker.stats
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
+    def search(self, query: str, k: int | None = 5) -> list[Hit]:
         """The best k passages for the query, best first (never refuses)."""
         return self.asker.search(query, k)
 

@@ -4,17 +4,23 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from .assistant import Assistant
 from .config import Settings
-from .errors import AssistantError
+from .errors import AssistantError, SettingsError
+from .ingest.sync import resolve_folder
 from .log_setup import setup_logging
 
 
 def ingest_main(argv: list[str] | None = None) -> int:
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     p = argparse.ArgumentParser(description="Sync folders of articles into the store.")
     p.add_argument("folders", nargs="*", help=f"folders of .txt/.md/.html/.mhtml/.pdf/.docx articles (default: {settings.corpus})")
     p.add_argument("--store", type=Path, help=f"store folder (default: {settings.store})")
@@ -26,7 +32,11 @@ def ingest_main(argv: list[str] | None = None) -> int:
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
     args = p.parse_args(argv)
     setup_logging(args.verbose)
+    folders = args.folders or [settings.corpus]
     try:
+        if args.rebuild and not (args.list or args.check):
+            for folder in folders:  # a mistyped folder must not cost the store: check before the wipe
+                resolve_folder(folder)
         bot = Assistant.open(args.store, settings=settings, rebuild=args.rebuild and not (args.list or args.check))
         if args.check:
             check = bot.check(repair=True)
@@ -39,7 +49,6 @@ def ingest_main(argv: list[str] | None = None) -> int:
                 print(f"{a.source}\t{a.kind}\t{a.title}\t{a.chunks} chunks\t{a.ingested_at}\t{a.root}")
             print(f"{len(infos)} articles in {bot.store_dir}")
             return 0
-        folders = args.folders or [settings.corpus]
         report = bot.ingest(folders)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -63,7 +72,7 @@ def ask_main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog=prog, description="Answer a question from the ingested articles.")
     p.add_argument("question")
     p.add_argument("--store", type=Path, help="store folder (default: ASSISTANT_STORE or ./data)")
-    p.add_argument("-k", type=int, default=None, help="passages to consider")
+    p.add_argument("-k", type=_passages, default=None, help="passages to consider (at least 1)")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     setup_logging(args.verbose)
@@ -76,5 +85,19 @@ def ask_main(argv: list[str] | None = None) -> int:
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(answer)
+    try:
+        print(answer)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `python -m assistant "…" | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def _passages(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {k}")
+    return k

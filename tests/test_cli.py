@@ -62,3 +62,54 @@ def test_missing_folder_fails_with_one_line(tmp_path):
     assert result.returncode != 0
     assert result.stderr.strip().splitlines()[-1].startswith("error: folder not found")
 
+
+
+def test_rebuild_with_a_mistyped_folder_keeps_the_store(cli_store, tmp_path):
+    corpus, store, _ = cli_store
+    result = run(str(REPO / "ingest.py"), str(corpus), str(tmp_path / "corpsu"), "--rebuild", "--store", str(store))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: folder not found")
+    listed = run(str(REPO / "ingest.py"), "--list", "--store", str(store))
+    assert "3 articles" in listed.stdout, listed.stdout  # not wiped before the folders were checked
+
+
+def test_the_same_folder_named_twice_is_synced_once(cli_store):
+    corpus, store, _ = cli_store
+    again = run(str(REPO / "ingest.py"), str(corpus), f"{corpus}/", "--store", str(store))
+    assert again.returncode == 0, again.stderr
+    assert "0 added, 0 updated, 0 removed, 3 unchanged" in again.stdout
+
+
+@pytest.mark.parametrize("k", ["0", "-2", "three"])
+def test_ask_refuses_a_k_that_is_not_a_count_of_passages(k, cli_store):
+    _, store, _ = cli_store
+    result = run("-m", "assistant", "why cramps at night?", "-k", k, "--store", str(store))
+    assert result.returncode == 2 and "argument -k" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [("ASSISTANT_MIN_SCORE", "abc", "is not a valid float"), ("ASSISTANT_CHUNK_TOKENS", "0", "must be at least 1"),
+     ("ASSISTANT_CHUNK_OVERLAP", "500", "must be below ASSISTANT_CHUNK_TOKENS")],
+)
+@pytest.mark.parametrize("command", ["ingest", "ask"])
+def test_a_bad_setting_is_one_line_not_a_traceback(command, variable, value, says, cli_store):
+    corpus, store, _ = cli_store
+    args = [str(REPO / "ingest.py"), str(corpus)] if command == "ingest" else ["-m", "assistant", "why cramps?"]
+    result = run(*args, "--store", str(store), env_extra={variable: value})
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: {variable}=") and says in last, result.stderr[-2000:]
+
+
+def test_an_answer_piped_into_a_reader_that_stops_early_is_no_traceback(cli_store):
+    _, store, _ = cli_store
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    ask = subprocess.Popen([sys.executable, "-m", "assistant", "why cramps at night?", "--store", str(store)],
+                           cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    ask.stdout.close()  # like `| head -c0`: the reader is gone before the answer is printed
+    ask.stdout = None
+    _, err = ask.communicate(timeout=300)
+    assert ask.returncode == 0 and b"BrokenPipeError" not in err and b"Traceback" not in err, err[-2000:]

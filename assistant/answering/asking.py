@@ -4,6 +4,7 @@ and checked), streaming, and follow-ups made standalone."""
 from __future__ import annotations
 
 import logging
+import operator
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -56,8 +57,9 @@ class Asker:
         self.coverage = Coverage(self.settings, self.embedder, self.vectors, self.retriever.headings)
         """Whether the articles cover a question (assistant/answering/coverage.py)."""
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
+    def search(self, query: str, k: int | None = 5) -> list[Hit]:
         """The best k passages for the query, best first (never refuses)."""
+        k = passages_wanted(k, 5)
         q, _ = clean_question(query, self.settings.max_question_chars)
         if not q:
             return []
@@ -90,6 +92,7 @@ class Asker:
         yield answer
 
     def _prepare(self, question: str, k: int | None, history: Any) -> _Asked:
+        k = passages_wanted(k, max(8, self.settings.answer_passages))
         q, notes = clean_question(question, self.settings.max_question_chars)
         if not q:
             raise QuestionError("Please type a question: it is empty.")
@@ -100,7 +103,7 @@ class Asker:
         self.library.refresh()
         qv = self.embedder.embed_query(q)
         hits = self.retriever.search(
-            q, k or max(8, self.settings.answer_passages), query_vector=qv,
+            q, k, query_vector=qv,
             per_article=self.settings.answer_per_article,
         )
         covered, absent = self.coverage.covered(q, hits, qv)
@@ -164,3 +167,20 @@ class _Asked:
     """time.monotonic() by which the language model must be done (ASSISTANT_LLM_TIMEOUT)."""
     absent: str | None = None
     """The word the question is about that no article mentions (then not covered)."""
+
+
+MAX_PASSAGES = 1000
+"""The most passages one search or ask considers; a larger k is cut to it (the fusion reads 4k candidates)."""
+
+
+def passages_wanted(k: object, default: int) -> int:
+    """k as given to `search` / `ask`: None for the default, else a whole number of at least 1 (cut to
+    MAX_PASSAGES); anything else is a QuestionError that says so."""
+    if k is None:
+        return default
+    if isinstance(k, bool) or not hasattr(k, "__index__"):
+        raise QuestionError(f"k must be a whole number of passages, not {k!r}.")
+    k = operator.index(k)
+    if k < 1:
+        raise QuestionError(f"k must be at least 1 (got {k}).")
+    return min(k, MAX_PASSAGES)
