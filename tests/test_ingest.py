@@ -145,6 +145,19 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_ingested(tmp_path, make
     assert "truncated" in reasons["report.pdf"]  # a PDF header and nothing after it
 
 
+def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_ingested(tmp_path, make_bot):
+    import os
+
+    corpus = _small_corpus(tmp_path / "c")
+    odd = os.path.join(os.fsencode(corpus), b"bad\xff\xfename.txt")  # bytes no UTF-8 decoder accepts
+    with open(odd, "wb") as f:
+        f.write((CORPUS / "sunburn.txt").read_bytes())
+    report = make_bot(emb=FakeEmbedder()).ingest([corpus])
+    assert report.added == 3
+    assert [(Path(p).name, r) for p, r in report.skipped] == [("bad\ufffd\ufffdname.txt", "its file name is not valid "
+                                                               "UTF-8: rename it to ingest it")]
+
+
 def test_missing_folder_is_a_clear_error_and_changes_nothing(tmp_path, make_bot):
     bot = make_bot()
     with pytest.raises(CorpusError, match="folder not found"):

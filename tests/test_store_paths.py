@@ -66,16 +66,27 @@ READ_ONLY_SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_a_read_only_store_can_be_read_and_refuses_writes_in_one_line(tmp_path):
+# root ignores file permissions unless it gives up the capabilities that let it (as a user has none of them)
+AS_A_USER = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+
+
+@pytest.mark.parametrize("how", ["read-only mount", "no write permission"])
+def test_a_read_only_store_can_be_read_and_refuses_writes_in_one_line(how, tmp_path):
     folder, store = tmp_path / "articles", tmp_path / "store"
     write_articles(folder, range(6))
     bot = _open(store)
     bot.ingest([folder])
     bot.close()
     cmd = [sys.executable, "-c", READ_ONLY_SCRIPT, str(store), str(folder)]
-    if os.geteuid() != 0:
+    if how == "no write permission":  # chmod -R a-w: the vector index is read from a copy that must be writable
         for p in [store, *store.rglob("*")]:
             p.chmod(p.stat().st_mode & ~0o222)
+        if os.geteuid() == 0:
+            if not shutil.which("setpriv") or subprocess.run([*AS_A_USER, "true"], capture_output=True).returncode:
+                pytest.skip("root cannot drop its file capabilities here (no setpriv)")
+            cmd = [*AS_A_USER, *cmd]
+    elif os.geteuid() != 0:
+        pytest.skip("a read-only mount needs root (the permission case covers a user)")
     elif shutil.which("unshare") and subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0:
         # root ignores permissions: mount the store read-only in a private mount namespace
         cmd = ["unshare", "-m", "sh", "-c", f'mount --bind "{store}" "{store}" && '
@@ -87,6 +98,27 @@ def test_a_read_only_store_can_be_read_and_refuses_writes_in_one_line(tmp_path):
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     assert "articles in" in out.stdout and "ingest refused: the store" in out.stdout and "read-only" in out.stdout
     assert "ingest exit 1" in out.stdout and "Traceback" not in out.stderr, out.stderr[-2000:]
+
+
+def test_a_closed_assistant_says_so_and_repairs_nothing(tmp_path):
+    folder = tmp_path / "articles"
+    write_articles(folder, range(3))
+    bot = _open(tmp_path / "store")
+    bot.ingest([folder])
+    bot.close()
+    calls = [lambda: bot.search("zorblat1"), lambda: bot.ask("zorblat1 helps"), lambda: bot.ingest([folder]),
+             lambda: bot.remove(folder, "article-001.md"), lambda: bot.articles(), lambda: bot.check()]
+    for call in calls:
+        with pytest.raises(StoreError, match="was closed: open it again"):
+            call()
+    bot.close()  # twice is fine
+    again = _open(tmp_path / "store")
+    try:  # nothing was removed, rebuilt or left half done by the calls after close
+        assert len(again.articles()) == 3 and again.manifest.journal() == []
+        report = again.check()
+        assert report.ok and report.repaired == [], report
+    finally:
+        again.close()
 
 
 @pytest.mark.parametrize("question", ["\u200b", "\u200b\u200c\u200d\u2060\ufeff", " \u200b \u00ad "], ids=repr)
@@ -141,3 +173,20 @@ def test_a_throttled_address_may_try_again_after_a_minute():
     assert 59 < throttle.blocked("10.0.0.1") <= 60 and throttle.blocked("10.0.0.2") == 0
     now[0] += 60.5
     assert throttle.blocked("10.0.0.1") == 0
+
+
+@pytest.mark.parametrize("k", [0, -1, "3", 2.5, True])
+def test_search_and_ask_refuse_a_k_that_is_not_a_count_of_passages(k, tmp_path):
+    folder = tmp_path / "articles"
+    write_articles(folder, range(3))
+    bot = _open(tmp_path / "store")
+    try:
+        bot.ingest([folder])
+        with pytest.raises(QuestionError, match="^k must be"):
+            bot.search("zorblat1 helps", k=k)
+        with pytest.raises(QuestionError, match="^k must be"):
+            bot.ask("zorblat1 helps", k=k)
+        assert len(bot.search("zorblat1 helps", k=None)) == 3  # None: the default (5), as many as there are
+        assert len(bot.search("zorblat1 helps", k=2**40)) == 3  # more than anyone needs: cut, not a crash
+    finally:
+        bot.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import queue
 import threading
 import time
@@ -91,6 +92,17 @@ def _in_saved_page_folder(rel: Path, root: Path, cache: dict[Path, bool]) -> boo
     return False
 
 
+BAD_NAME = "its file name is not valid UTF-8: rename it to ingest it"
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes of the name, kept as surrogates by the file system layer
+        return False
+    return True
+
+
 def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     """Supported files under root (recursively, hidden ones and a saved page's NAME_files/ folder
     ignored) and notes on the others."""
@@ -106,6 +118,9 @@ def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
             skipped.append((str(path), OUTSIDE))  # a file or a folder: never followed
             continue
         if not path.is_file():
+            continue
+        if not _utf8(str(rel)):  # the store and its chunk ids name articles in UTF-8
+            skipped.append((os.fsencode(path).decode("utf-8", "replace"), BAD_NAME))
             continue
         if path.suffix.lower() in SUPPORTED_EXTENSIONS:
             files.append(path)

@@ -50,6 +50,8 @@ class Library:
         """Close the vector store with the library (it was opened here, not passed in)."""
         self.repaired_on_open: list[str] = []
         """Repairs made while opening (a damaged vector index rebuilt): reported by `check`."""
+        self.closed = False
+        """`close` was called: every use after it is a StoreError, never a repair of a "damaged" index."""
         check_model(self.manifest, self.embedder, self.vectors)
         check_vectors(self.manifest, self.vectors)
         self.refresh()
@@ -75,6 +77,7 @@ class Library:
 
     def refresh(self) -> None:
         """Reload the keyword index (and Chroma's view) if another ingest changed the store."""
+        self._check_open()
         generation = self.manifest.generation
         if generation == self._keyword.generation:
             return
@@ -115,9 +118,10 @@ class Library:
         self, folders: Sequence[str | Path] | str | Path, *, rebuild: bool = False, progress: ProgressFn | None = None
     ) -> IngestReport:
         """Sync each folder into the store (add new, replace changed, remove deleted articles)."""
+        self._check_open()
         if isinstance(folders, str | Path):
             folders = [folders]
-        roots = [resolve_folder(f) for f in folders]  # fail before touching anything
+        roots = list(dict.fromkeys(resolve_folder(f) for f in folders))  # fail before touching anything; once each
         self._writable()
         report = IngestReport()
         with self._ingest_lock, store_lock(self.store_dir):
@@ -143,6 +147,7 @@ class Library:
         query for it reaches, and every vector has a chunk. With `repair`, an interrupted ingest is
         finished, missing or unreachable vectors are re-added from the manifest and a damaged index
         is rebuilt from it; `CheckReport.problems` lists what could not be repaired."""
+        self._check_open()
         if repair and self.manifest.read_only:
             repair = False  # a read-only store can be checked, not repaired
         with self._ingest_lock, store_lock(self.store_dir, wait=repair):
@@ -162,6 +167,7 @@ class Library:
 
     def remove(self, folder: str | Path, source: str) -> bool:
         """Drop one article from the store (the file is left alone). False if it was not there."""
+        self._check_open()
         root = _root(folder)
         self._writable()
         with self._ingest_lock, store_lock(self.store_dir):
@@ -200,20 +206,28 @@ class Library:
     # --- reading articles -------------------------------------------------------------------
 
     def articles(self) -> list[ArticleInfo]:
+        self._check_open()
         return self.manifest.article_infos()
 
     def article(self, folder: str | Path, source: str) -> Article:
         """The whole text of an ingested article (re-read from its file, else from the stored chunks)."""
+        self._check_open()
         root = _root(folder)
         if (root, source) not in self.manifest.stored_articles(root):
             raise AssistantError(f"{source!r} from {root} is not in the store")
         return load_article(root, source, self.manifest.iter_chunks(root, source))
 
     def chunks(self, folder: str | Path | None = None, source: str | None = None) -> Iterator[Chunk]:
+        self._check_open()
         root = _root(folder) if folder is not None else None
         return self.manifest.iter_chunks(root, source)
 
+    def _check_open(self) -> None:
+        if self.closed:
+            raise StoreError(f"this assistant's store {self.store_dir} was closed: open it again with Assistant.open")
+
     def close(self) -> None:
+        self.closed = True
         self.manifest.close()
         if self.owns_vectors:
             self.vectors.close()
