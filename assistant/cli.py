@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .assistant import Assistant
 from .config import Settings
-from .errors import AssistantError, SettingsError
+from .errors import AssistantError, SettingsError, StoreError
 from .ingest.sync import resolve_folder
 from .log_setup import setup_logging
 
@@ -34,8 +34,10 @@ def ingest_main(argv: list[str] | None = None) -> int:
     setup_logging(args.verbose)
     folders = args.folders or [settings.corpus]
     try:
-        if args.rebuild and not (args.list or args.check):
-            for folder in folders:  # a mistyped folder must not cost the store: check before the wipe
+        if args.list or args.check:
+            _existing_store(args.store or settings.store)  # reading a mistyped --store must not create one
+        else:
+            for folder in folders:  # a mistyped folder must cost nothing: not the store (--rebuild), not a new one
                 resolve_folder(folder)
         bot = Assistant.open(args.store, settings=settings, rebuild=args.rebuild and not (args.list or args.check))
         if args.check:
@@ -77,7 +79,9 @@ def ask_main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     setup_logging(args.verbose)
     try:
-        bot = Assistant.open(args.store)
+        settings = Settings.from_env()
+        _existing_store(args.store or settings.store)
+        bot = Assistant.open(args.store, settings=settings)
         if not bot.articles():
             print("error: the store is empty: run `python ingest.py` first", file=sys.stderr)
             return 1
@@ -91,6 +95,11 @@ def ask_main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `python -m assistant "…" | head`: the reader has had enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def _existing_store(store: Path) -> None:
+    if not Path(store).expanduser().exists():
+        raise StoreError(f"no store at {store}: run `python ingest.py` first (or check --store)")
 
 
 def _passages(text: str) -> int:

@@ -113,3 +113,18 @@ def test_an_answer_piped_into_a_reader_that_stops_early_is_no_traceback(cli_stor
     ask.stdout = None
     _, err = ask.communicate(timeout=300)
     assert ask.returncode == 0 and b"BrokenPipeError" not in err and b"Traceback" not in err, err[-2000:]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["-m", "assistant", "why cramps at night?", "--store", "{store}"], ["{ingest}", "--list", "--store", "{store}"],
+     ["{ingest}", "{missing}", "--store", "{store}"]],
+    ids=["ask", "list", "ingest of a missing folder"],
+)
+def test_a_mistyped_store_or_folder_creates_no_store(args, tmp_path):
+    store, missing = tmp_path / "sotre", tmp_path / "corpsu"
+    values = {"store": str(store), "ingest": str(REPO / "ingest.py"), "missing": str(missing)}
+    result = run(*(a.format(**values) for a in args))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1].startswith(("error: no store at", "error: folder not found"))
+    assert not store.exists()
