@@ -121,18 +121,21 @@ def test_a_closed_assistant_says_so_and_repairs_nothing(tmp_path):
         again.close()
 
 
-@pytest.mark.parametrize("question", ["\u200b", "\u200b\u200c\u200d\u2060\ufeff", " \u200b \u00ad "], ids=repr)
-def test_a_question_of_zero_width_characters_is_empty(question, tmp_path):
-    folder = tmp_path / "articles"
-    write_articles(folder, range(3))
+@pytest.fixture
+def three_articles(tmp_path):
+    """A store of three small articles (fake embedder), open for the test."""
+    write_articles(tmp_path / "articles", range(3))
     bot = _open(tmp_path / "store")
-    try:
-        bot.ingest([folder])
-        with pytest.raises(QuestionError, match="empty"):
-            bot.ask(question)
-        assert bot.search(question) == []
-    finally:
-        bot.close()
+    bot.ingest([tmp_path / "articles"])
+    yield bot
+    bot.close()
+
+
+@pytest.mark.parametrize("question", ["\u200b", "\u200b\u200c\u200d\u2060\ufeff", " \u200b \u00ad "], ids=repr)
+def test_a_question_of_zero_width_characters_is_empty(question, three_articles):
+    with pytest.raises(QuestionError, match="empty"):
+        three_articles.ask(question)
+    assert three_articles.search(question) == []
 
 
 def test_failed_logins_are_throttled_per_address_and_the_right_password_works_elsewhere():
@@ -176,17 +179,10 @@ def test_a_throttled_address_may_try_again_after_a_minute():
 
 
 @pytest.mark.parametrize("k", [0, -1, "3", 2.5, True])
-def test_search_and_ask_refuse_a_k_that_is_not_a_count_of_passages(k, tmp_path):
-    folder = tmp_path / "articles"
-    write_articles(folder, range(3))
-    bot = _open(tmp_path / "store")
-    try:
-        bot.ingest([folder])
-        with pytest.raises(QuestionError, match="^k must be"):
-            bot.search("zorblat1 helps", k=k)
-        with pytest.raises(QuestionError, match="^k must be"):
-            bot.ask("zorblat1 helps", k=k)
-        assert len(bot.search("zorblat1 helps", k=None)) == 3  # None: the default (5), as many as there are
-        assert len(bot.search("zorblat1 helps", k=2**40)) == 3  # more than anyone needs: cut, not a crash
-    finally:
-        bot.close()
+def test_search_and_ask_refuse_a_k_that_is_not_a_count_of_passages(k, three_articles):
+    with pytest.raises(QuestionError, match="^k must be"):
+        three_articles.search("zorblat1 helps", k=k)
+    with pytest.raises(QuestionError, match="^k must be"):
+        three_articles.ask("zorblat1 helps", k=k)
+    assert len(three_articles.search("zorblat1 helps", k=None)) == 3  # None: the default (5), as many as there are
+    assert len(three_articles.search("zorblat1 helps", k=2**40)) == 3  # more than anyone needs: cut, not a crash
