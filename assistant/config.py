@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -110,21 +111,16 @@ class Settings:
         return settings.normalised()
 
     def __post_init__(self) -> None:
-        for name in _AT_LEAST_ONE:
-            if getattr(self, name) < 1:
-                raise SettingsError(f"{_name(name)}={getattr(self, name)!r}: must be at least 1")
-        for name in _POSITIVE:
-            if not getattr(self, name) > 0:
-                raise SettingsError(f"{_name(name)}={getattr(self, name)!r}: must be above 0")
-        for name in _NOT_NEGATIVE:
-            if getattr(self, name) < 0:
-                raise SettingsError(f"{_name(name)}={getattr(self, name)!r}: must not be negative")
-        if self.chunk_overlap >= self.chunk_tokens:
-            raise SettingsError(f"{_name('chunk_overlap')}={self.chunk_overlap} must be below "
-                                f"{_name('chunk_tokens')}={self.chunk_tokens}")
-        for name in ("port", "chroma_port"):
-            if not 0 < getattr(self, name) < 65536:
-                raise SettingsError(f"{_name(name)}={getattr(self, name)!r}: not a port (1-65535)")
+        checks = [(_AT_LEAST_ONE, lambda v: v >= 1, "must be at least 1"), (_POSITIVE, lambda v: v > 0, "must be above 0"),
+                  (_NOT_NEGATIVE, lambda v: v >= 0, "must not be negative"),
+                  (("port", "chroma_port"), lambda v: 0 < v < 65536, "is not a port (1-65535)")]
+        for names, ok, says in checks:
+            for name in names:
+                value = getattr(self, name)
+                if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                    raise SettingsError(f"{_name(name)}: {value!r} is not a number")
+                if not ok(value):
+                    raise SettingsError(f"{_name(name)}: {value!r} {says}")
 
     def normalised(self) -> Settings:
         return replace(self, store=Path(self.store), corpus=Path(self.corpus))
@@ -141,7 +137,8 @@ _NOT_NEGATIVE = ("embed_threads", "query_threads", "chunk_overlap", "rrf_k", "de
 
 
 def _name(field: str) -> str:
-    return f"ASSISTANT_{field.upper()}"
+    """A setting as a user may have given it: the keyword (or the app's flag) or the variable."""
+    return f"{field} (ASSISTANT_{field.upper()})"
 
 
 def _coerce(type_name: Any, raw: str, name: str) -> Any:

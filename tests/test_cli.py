@@ -90,7 +90,7 @@ def test_ask_refuses_a_k_that_is_not_a_count_of_passages(k, cli_store):
 @pytest.mark.parametrize(
     ("variable", "value", "says"),
     [("ASSISTANT_MIN_SCORE", "abc", "is not a valid float"), ("ASSISTANT_CHUNK_TOKENS", "0", "must be at least 1"),
-     ("ASSISTANT_CHUNK_OVERLAP", "500", "must be below ASSISTANT_CHUNK_TOKENS")],
+     ("ASSISTANT_DENSE_WEIGHT", "nan", "is not a number")],
 )
 @pytest.mark.parametrize("command", ["ingest", "ask"])
 def test_a_bad_setting_is_one_line_not_a_traceback(command, variable, value, says, cli_store):
@@ -99,15 +99,17 @@ def test_a_bad_setting_is_one_line_not_a_traceback(command, variable, value, say
     result = run(*args, "--store", str(store), env_extra={variable: value})
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"error: {variable}=") and says in last, result.stderr[-2000:]
+    assert last.startswith("error: ") and variable in last and says in last, result.stderr[-2000:]
 
 
-def test_an_answer_piped_into_a_reader_that_stops_early_is_no_traceback(cli_store):
+@pytest.mark.parametrize("command", ["ask", "list"])
+def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(command, cli_store):
     _, store, _ = cli_store
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    ask = subprocess.Popen([sys.executable, "-m", "assistant", "why cramps at night?", "--store", str(store)],
+    args = ["-m", "assistant", "why cramps at night?"] if command == "ask" else [str(REPO / "ingest.py"), "--list"]
+    ask = subprocess.Popen([sys.executable, *args, "--store", str(store)],
                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     ask.stdout.close()  # like `| head -c0`: the reader is gone before the answer is printed
     ask.stdout = None
