@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .assistant import Assistant
@@ -16,6 +17,11 @@ from .log_setup import setup_logging
 
 
 def ingest_main(argv: list[str] | None = None) -> int:
+    """`python ingest.py`: sync folders into the store, or --list / --check it."""
+    return _piped(_ingest, argv)
+
+
+def _ingest(argv: list[str] | None) -> int:
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
@@ -70,6 +76,11 @@ def ingest_main(argv: list[str] | None = None) -> int:
 
 
 def ask_main(argv: list[str] | None = None) -> int:
+    """`python -m assistant "question"`: the answer with its sources."""
+    return _piped(_ask, argv)
+
+
+def _ask(argv: list[str] | None) -> int:
     prog = "python -m assistant" if Path(sys.argv[0]).name == "__main__.py" else None  # else the command's name
     p = argparse.ArgumentParser(prog=prog, description="Answer a question from the ingested articles.")
     p.add_argument("question")
@@ -89,12 +100,19 @@ def ask_main(argv: list[str] | None = None) -> int:
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    try:
-        print(answer)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `python -m assistant "…" | head`: the reader has had enough
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    print(answer)
     return 0
+
+
+def _piped(main: Callable[[list[str] | None], int], argv: list[str] | None) -> int:
+    """Run a command; output cut short by its reader (`… | head`) ends it quietly, not with a traceback."""
+    try:
+        code = main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python exits
+        return 0
+    return code
 
 
 def _existing_store(store: Path) -> None:

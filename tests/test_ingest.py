@@ -158,6 +158,17 @@ def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_ingested(tmp_path,
                                                                "UTF-8: rename it to ingest it")]
 
 
+def test_a_folder_whose_name_is_not_utf8_is_a_clear_error(tmp_path, make_bot):
+    import os
+
+    odd = os.path.join(os.fsencode(tmp_path), b"c\xffrpus")
+    os.mkdir(odd)
+    bot = make_bot(emb=FakeEmbedder())
+    with pytest.raises(CorpusError, match="folder's name is not valid UTF-8"):
+        bot.ingest([os.fsdecode(odd)])
+    assert bot.articles() == []
+
+
 def test_missing_folder_is_a_clear_error_and_changes_nothing(tmp_path, make_bot):
     bot = make_bot()
     with pytest.raises(CorpusError, match="folder not found"):

@@ -67,6 +67,8 @@ class _Pending:
 
 def resolve_folder(folder: str | Path) -> Path:
     path = Path(folder).expanduser()
+    if not _utf8(str(path)):
+        raise CorpusError(f"the folder's name is not valid UTF-8: {os.fsencode(path).decode('utf-8', 'replace')}")
     if not path.exists():
         raise CorpusError(f"folder not found: {folder}")
     if not path.is_dir():
@@ -114,13 +116,14 @@ def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
             continue
         if _in_saved_page_folder(rel, root, page_folders):
             continue
+        if not _utf8(str(rel)):  # the store and its chunk ids name articles in UTF-8
+            if path.is_file():
+                skipped.append((os.fsencode(path).decode("utf-8", "replace"), BAD_NAME))
+            continue
         if path.is_symlink() and not path.resolve().is_relative_to(root):
             skipped.append((str(path), OUTSIDE))  # a file or a folder: never followed
             continue
         if not path.is_file():
-            continue
-        if not _utf8(str(rel)):  # the store and its chunk ids name articles in UTF-8
-            skipped.append((os.fsencode(path).decode("utf-8", "replace"), BAD_NAME))
             continue
         if path.suffix.lower() in SUPPORTED_EXTENSIONS:
             files.append(path)
