@@ -228,7 +228,9 @@ def test_a_folder_of_bad_files_reports_each_and_ingests_the_good_ones(tmp_path, 
     for name, data in {**{k: v for k, (v, _) in BAD_FILES.items()}, **_good_files()}.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
-    bot = make_bot(emb=FakeEmbedder())
+    # searched by keyword alone: the fake embedder gives long-line.txt's 220 chunks near-identical vectors,
+    # and Chroma's HNSW graph then missed the one-chunk articles' vectors in 2 of 40 runs (not a file-name matter)
+    bot = make_bot(emb=FakeEmbedder(), dense_weight=0.0)
     report = bot.ingest([folder])
 
     skipped = {Path(p).relative_to(folder).as_posix(): reason for p, reason in report.skipped}
