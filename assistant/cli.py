@@ -9,9 +9,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from .answering.asking import passages_wanted
 from .assistant import Assistant
 from .config import Settings
-from .errors import AssistantError, SettingsError, StoreError
+from .errors import AssistantError, QuestionError, SettingsError, StoreError
 from .ingest.sync import resolve_folder
 from .log_setup import setup_logging
 
@@ -121,10 +122,10 @@ def _existing_store(store: Path) -> None:
 
 
 def _passages(text: str) -> int:
+    """-k, checked by the API's rule (`passages_wanted`) while argparse can still say which argument."""
     try:
-        k = int(text)
+        return passages_wanted(int(text), 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if k < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {k}")
-    return k
+    except QuestionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

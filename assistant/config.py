@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -111,10 +112,7 @@ class Settings:
         return settings.normalised()
 
     def __post_init__(self) -> None:
-        checks = [(_AT_LEAST_ONE, lambda v: v >= 1, "must be at least 1"), (_POSITIVE, lambda v: v > 0, "must be above 0"),
-                  (_NOT_NEGATIVE, lambda v: v >= 0, "must not be negative"),
-                  (("port", "chroma_port"), lambda v: 0 < v < 65536, "is not a port (1-65535)")]
-        for names, ok, says in checks:
+        for names, ok, says in _RULES:
             for name in names:
                 value = getattr(self, name)
                 if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
@@ -129,11 +127,15 @@ class Settings:
         return replace(self, **changes).normalised()
 
 
-_AT_LEAST_ONE = ("embed_batch_size", "chunk_tokens", "candidates", "max_per_article", "answer_per_article",
-                  "answer_passages", "answer_sentences", "max_question_chars")
-_POSITIVE = ("llm_timeout", "max_file_mb", "max_upload_mb")
-_NOT_NEGATIVE = ("embed_threads", "query_threads", "chunk_overlap", "rrf_k", "dense_weight", "keyword_weight",
-                 "heading_weight", "exact_heading_weight", "absent_word_similarity")
+_RULES: tuple[tuple[tuple[str, ...], Callable[[float], bool], str], ...] = (
+    (("embed_batch_size", "chunk_tokens", "candidates", "max_per_article", "answer_per_article", "answer_passages",
+      "answer_sentences", "max_question_chars"), lambda v: v >= 1, "must be at least 1"),
+    (("llm_timeout", "max_file_mb", "max_upload_mb"), lambda v: v > 0, "must be above 0"),
+    (("embed_threads", "query_threads", "chunk_overlap", "rrf_k", "dense_weight", "keyword_weight", "heading_weight",
+      "exact_heading_weight", "absent_word_similarity"), lambda v: v >= 0, "must not be negative"),
+    (("port", "chroma_port"), lambda v: 0 < v < 65536, "is not a port (1-65535)"),
+)
+"""The numeric settings `Settings` checks on creation: (fields, rule, what the message says when it fails)."""
 
 
 def _name(field: str) -> str:

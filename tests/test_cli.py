@@ -63,7 +63,6 @@ def test_missing_folder_fails_with_one_line(tmp_path):
     assert result.stderr.strip().splitlines()[-1].startswith("error: folder not found")
 
 
-
 def test_rebuild_with_a_mistyped_folder_keeps_the_store(cli_store, tmp_path):
     corpus, store, _ = cli_store
     result = run(str(REPO / "ingest.py"), str(corpus), str(tmp_path / "corpsu"), "--rebuild", "--store", str(store))

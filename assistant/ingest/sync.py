@@ -68,7 +68,7 @@ class _Pending:
 def resolve_folder(folder: str | Path) -> Path:
     path = Path(folder).expanduser()
     if not _utf8(str(path)):
-        raise CorpusError(f"the folder's name is not valid UTF-8: {os.fsencode(path).decode('utf-8', 'replace')}")
+        raise CorpusError(f"the folder's name is not valid UTF-8: {_shown(path)}")
     if not path.exists():
         raise CorpusError(f"folder not found: {folder}")
     if not path.is_dir():
@@ -105,6 +105,11 @@ def _utf8(name: str) -> bool:
     return True
 
 
+def _shown(path: Path) -> str:
+    """A path whose name is not valid UTF-8, printable: U+FFFD for each undecodable byte."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
 def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     """Supported files under root (recursively, hidden ones and a saved page's NAME_files/ folder
     ignored) and notes on the others."""
@@ -118,7 +123,7 @@ def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
             continue
         if not _utf8(str(rel)):  # the store and its chunk ids name articles in UTF-8
             if path.is_file():
-                skipped.append((os.fsencode(path).decode("utf-8", "replace"), BAD_NAME))
+                skipped.append((_shown(path), BAD_NAME))
             continue
         if path.is_symlink() and not path.resolve().is_relative_to(root):
             skipped.append((str(path), OUTSIDE))  # a file or a folder: never followed

@@ -271,13 +271,11 @@ class VectorStore:
             atexit.register(shutil.rmtree, self._copy, True)
             log.info("the store is read-only: reading a temporary copy of its vector index (%s)", self._copy)
             try:
+                # copyfile makes new, writable files; copytree still gives the folders the store's modes, so
+                # a store made read-only by permissions (chmod -R a-w) would give a copy Chroma cannot write
                 shutil.copytree(self.path, self._copy / "chroma", copy_function=shutil.copyfile)
-                # copytree keeps the folders' modes: a store made read-only by permissions (chmod -R a-w)
-                # would give a copy Chroma cannot write either
-                for folder, _, files in os.walk(self._copy):
+                for folder, _, _ in os.walk(self._copy):
                     os.chmod(folder, 0o700)
-                    for name in files:
-                        os.chmod(os.path.join(folder, name), 0o600)
             except BaseException:
                 shutil.rmtree(self._copy, ignore_errors=True)
                 self._copy = None
