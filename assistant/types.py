@@ -142,6 +142,10 @@ class Answer:
     """Things the user should know (e.g. the question was truncated)."""
     hits: list[Hit] = field(default_factory=list)
     backend: str = "extractive"
+    notice: str = ""
+    """The urgent-care notice that heads `text`, when the question mentions a warning sign."""
+    closing: str = ""
+    """The closing when-to-see-a-doctor lines that end `text` (a self-care answer's safety net), if any."""
 
     def __str__(self) -> str:
         lines = [self.text, ""]

@@ -262,7 +262,9 @@ def test_suite_reads_every_question_format(tmp_path):
 def test_lead_section_is_right_only_for_a_gold_section_of_a_gold_article():
     from assistant.eval.suite import Judged, lead_is_right
 
-    q = Judged("1", "why cramps", {"cramps": 1, "other": 1}, primary="cramps", sections=("Causes", "How to ease back pain"))
+    q = Judged(
+        "1", "why cramps", {"cramps": 1, "other": 1}, primary="cramps", sections=("Causes", "How to ease back pain")
+    )
     assert lead_is_right(q, "cramps.txt", "Causes")
     assert lead_is_right(q, "cramps.txt", "How to ease back pain › Keep moving")  # a sub-section of a gold one
     assert not lead_is_right(q, "cramps.txt", "When to see a doctor")
@@ -281,3 +283,62 @@ def test_suite_table_shows_each_figure_with_its_standard_error():
     table = format_suite({"probe": {"n": 4, "project": f.summary(), "baseline": None}})
     assert "| probe | 4 | project |" in table
     assert "0.750 ±0.250" in table  # mean 0.75, sd 0.5 / sqrt(4)
+
+
+# --- how an answer reads: essential points, the group named first, words before the doctor lines ---
+
+
+def _read(text: str, notice: str = "", closing: str = "") -> Answer:
+    return Answer("q", text, [], True, notice=notice, closing=closing)
+
+
+def test_points_are_looked_for_in_the_first_150_words_without_markers_notice_or_doctor_lines():
+    from assistant.eval.metrics import answer_body, plain_words, points_stated
+
+    notice = "**⚠️ Call an emergency number now.**"
+    closing = "**When to see a doctor:**\n- If it bleeds for 30 minutes [2]"
+    text = f"{notice}\n\n1. **Lean** forward [1]\n2. Pinch the soft part [1]\n\n{closing}"
+    answer = _read(text, notice, closing)
+    assert answer_body(answer) == "1. **Lean** forward [1]\n2. Pinch the soft part [1]"
+    assert plain_words(answer_body(answer)) == ["Lean", "forward", "Pinch", "the", "soft", "part"]
+    assert points_stated(answer, ["lean forward", "pinch.{0,10}soft", "30 minutes", "emergency"]) == [
+        True,
+        True,
+        False,
+        False,  # the doctor lines and the notice are not the answer's body
+    ]
+    late = _read(" ".join(["word"] * 150) + " pinch the soft part [1]")
+    assert points_stated(late, ["pinch"]) == [False]  # stated, but after the 150th word
+    assert points_stated(late, ["pinch"], words=160) == [True]
+
+
+def test_the_group_counts_as_named_first_only_in_the_first_sentence():
+    from assistant.eval.metrics import first_sentence, names_group_first
+
+    note = _read("The articles found do not mention pregnancy. Take ibuprofen [1]")
+    assert first_sentence(note) == "The articles found do not mention pregnancy."
+    assert names_group_first(note, "pregnancy")
+    late = _read("Take ibuprofen early [1]. The articles found do not mention pregnancy.")
+    assert not names_group_first(late, "pregnancy")
+    line = _read("- See a doctor if a baby or young child has a high temperature [1]\n- Rest [1]")
+    assert names_group_first(line, "children") and not names_group_first(line, "older people")
+
+
+def test_suite_reads_essential_points_and_the_group(tmp_path):
+    from assistant.eval.suite import load_judged
+
+    f = tmp_path / "q.jsonl"
+    row = {
+        "id": "e",
+        "question": "q",
+        "relevant": ["a.txt"],
+        "primary": "a.txt",
+        "section": ["S"],
+        "essential": ["lean", "pinch"],
+        "qualifier": "children",
+        "addressed": False,
+    }
+    f.write_text(json.dumps(row) + "\n" + json.dumps({"id": "u", "question": "tick?", "subject": "ticks"}))
+    e, u = load_judged(f)
+    assert (e.essential, e.qualifier) == (("lean", "pinch"), "children")
+    assert (u.essential, u.qualifier, u.judged) == ((), "", False)

@@ -145,6 +145,7 @@ class Asker:
         notice = urgent_notice(question) or urgent_notice(asked.q)  # the question as asked, or as folded
         if notice and not answer.text.startswith(notice):
             answer.text = f"{notice}\n\n{answer.text}"
+        answer.notice = notice or ""
         if answer.covered:  # who the question is about, when no cited passage speaks of them
             cited = {(c.root, c.source, c.position) for c in answer.citations}
             passages = [h.text for h in answer.hits if (h.root, h.source, h.position) in cited]

@@ -242,7 +242,8 @@ def _add_doctor_line(answer: Answer, doctor: Hit, stats: CorpusStats | None) -> 
     n = len(answer.citations) + 1
     answer.citations.append(_cite(n, doctor, picked))
     lines = [f"- {u.text} [{n}]" if u.is_item else f"{u.text} [{n}]" for u in picked]
-    answer.text += f"\n\n**{doctor.section or 'When to see a doctor'}:**\n" + "\n".join(lines)
+    answer.closing = f"**{doctor.section or 'When to see a doctor'}:**\n" + "\n".join(lines)
+    answer.text += f"\n\n{answer.closing}"
     if all((h.root, h.source, h.position) != (doctor.root, doctor.source, doctor.position) for h in answer.hits):
         answer.hits = [*answer.hits, doctor]
 

@@ -69,6 +69,58 @@ def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else math.nan
 
 
+# --- what an answer says, as a person reads it --------------------------------------------------
+
+_CITE_MARK = re.compile(r"\s*\[\d{1,4}\]")
+_MARKUP = re.compile(r"\*\*|__|^\s*(?:\d{1,3}[.)]|[-*•])\s+", re.MULTILINE)
+
+
+def answer_body(answer: Answer) -> str:
+    """The answer as read before its closing when-to-see-a-doctor lines and without the urgent-care
+    notice that heads it (a banner of its own): the part that answers the question."""
+    text = answer.text
+    if answer.notice and text.startswith(answer.notice):
+        text = text[len(answer.notice) :]
+    if answer.closing and answer.closing in text:
+        text = text[: text.rindex(answer.closing)]
+    return text.strip()
+
+
+def plain_words(text: str) -> list[str]:
+    """The words of Markdown answer text as a reader sees them: no [n] markers, emphasis or list markers."""
+    return _MARKUP.sub(" ", _CITE_MARK.sub("", text)).split()
+
+
+def points_stated(answer: Answer, patterns: Sequence[str], words: int = 150) -> list[bool]:
+    """For each essential point (a regex, matched without case), whether the first `words` words of
+    the answer's body state it."""
+    opening = " ".join(plain_words(answer_body(answer))[:words])
+    return [re.search(p, opening, re.IGNORECASE) is not None for p in patterns]
+
+
+GROUPS = {
+    "pregnancy": r"pregnan|breast-?feed",
+    "children": r"\bchild|\bbab(?:y|ies)\b|\bkids?\b|\binfants?\b|\btoddlers?\b|\byoung (?:people|person)",
+    "older people": r"\bolder\b|\belderly\b",
+}
+"""How an answer names each group of people a question may be about (independent of the answerer's
+own patterns, so the metric does not grade the code by its own rules)."""
+
+
+def first_sentence(answer: Answer) -> str:
+    """The first sentence of the answer's body (markers and markup removed)."""
+    lines = [" ".join(plain_words(line)) for line in answer_body(answer).split("\n")]
+    line = next((x for x in lines if x), "")
+    m = re.search(r"(?<=[.!?])\s", line)
+    return line[: m.start()] if m else line
+
+
+def names_group_first(answer: Answer, group: str) -> bool:
+    """Whether the answer's first sentence speaks of the group (the note that the articles do not
+    address it, or the article's own line for it)."""
+    return re.search(GROUPS[group], first_sentence(answer), re.IGNORECASE) is not None
+
+
 _MARKED = re.compile(r"(?P<text>[^\[\]]+?)\s*\[(?P<n>\d+)\]")
 
 
@@ -109,7 +161,13 @@ def citation_problems(answer: Answer) -> list[str]:
 
 
 __all__ = [
+    "GROUPS",
+    "answer_body",
     "citation_problems",
+    "first_sentence",
+    "names_group_first",
+    "plain_words",
+    "points_stated",
     "mean",
     "ndcg_at",
     "percentile",
