@@ -15,7 +15,7 @@ import numpy as np
 
 from .answering.asking import Asker, load_grounded
 from .answering.boilerplate import StatsCache
-from .answering.extractive import ExtractiveAnswerer
+from .answering.compose import Composer
 from .answering.grounded import GroundedAnswerer
 from .config import Settings
 from .embedding.embedder import Embedder, load_embedder
@@ -152,7 +152,7 @@ class Assistant:
         return self.asker.retriever
 
     @property
-    def answerer(self) -> ExtractiveAnswerer:
+    def answerer(self) -> Composer:
         return self.asker.answerer
 
     @property
@@ -164,20 +164,23 @@ class Assistant:
         """The best k passages for the query, best first (never refuses)."""
         return self.asker.search(query, k)
 
-    def ask(self, question: str, k: int | None = None, *, history: Any = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, *, history: Any = None, source: str | None = None) -> Answer:
         """A cited Markdown answer, or a plain 'not covered' answer naming the closest articles.
 
         With a language model configured the model writes the answer from the passages and its
         citations are checked (falling back to the extractive answer, with a note, when it fails or
         cites nothing valid). `history` (Gradio chat messages or (user, assistant) pairs) turns a
-        follow-up into a standalone question."""
-        return self.asker.ask(question, k, history=history)
+        follow-up into a standalone question. `source` (an article's file as citations name it, such as
+        one a refused answer offers) answers from that article, without the coverage decision."""
+        return self.asker.ask(question, k, history=history, source=source)
 
-    def ask_stream(self, question: str, history: Any = None, *, k: int | None = None) -> Iterator[str | Answer]:
+    def ask_stream(
+        self, question: str, history: Any = None, *, k: int | None = None, source: str | None = None
+    ) -> Iterator[str | Answer]:
         """`ask`, streamed: text pieces as the language model writes them, then the final checked
         Answer, whose text replaces the pieces (it may differ: markers renumbered or removed, or the
         extractive answer after a failure). Without a language model: the answer text, then the Answer."""
-        yield from self.asker.ask_stream(question, history, k=k)
+        yield from self.asker.ask_stream(question, history, k=k, source=source)
 
     def evidence(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> tuple[float, float]:
         """(best cosine of question and passage, best cosine of the question's focus and the first

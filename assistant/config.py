@@ -78,8 +78,14 @@ class Settings:
     """The absent-word check only weighs questions whose best + focus cosine is below this; at or
     above it the cosines are trusted ("my lower back hurts after gardening": 1.33, though no
     article says "gardening")."""
+    offer_min_score: float = 0.25
+    """A refused question offers the closest articles only when they come at least this close (cosine):
+    below it an article is no better a guess than any other (off-topic questions score 0.03-0.44)."""
     answer_passages: int = 3
     answer_sentences: int = 5
+    answer_words: int = 150
+    """Words an answer gives before its when-to-see-a-doctor lines: the answering section is quoted whole
+    when it fits, else each point condensed to its label or first sentence (assistant/answering/compose.py)."""
     max_question_chars: int = 2000
     llm: str | None = None
     """Language model for answers: `ollama:MODEL`, `openai:MODEL` (OPENAI_BASE_URL / OPENAI_API_KEY) or
@@ -128,11 +134,37 @@ class Settings:
 
 
 _RULES: tuple[tuple[tuple[str, ...], Callable[[float], bool], str], ...] = (
-    (("embed_batch_size", "chunk_tokens", "candidates", "max_per_article", "answer_per_article", "answer_passages",
-      "answer_sentences", "max_question_chars"), lambda v: v >= 1, "must be at least 1"),
+    (
+        (
+            "embed_batch_size",
+            "chunk_tokens",
+            "candidates",
+            "max_per_article",
+            "answer_per_article",
+            "answer_passages",
+            "answer_sentences",
+            "answer_words",
+            "max_question_chars",
+        ),
+        lambda v: v >= 1,
+        "must be at least 1",
+    ),
     (("llm_timeout", "max_file_mb", "max_upload_mb"), lambda v: v > 0, "must be above 0"),
-    (("embed_threads", "query_threads", "chunk_overlap", "rrf_k", "dense_weight", "keyword_weight", "heading_weight",
-      "exact_heading_weight", "absent_word_similarity"), lambda v: v >= 0, "must not be negative"),
+    (
+        (
+            "embed_threads",
+            "query_threads",
+            "chunk_overlap",
+            "rrf_k",
+            "dense_weight",
+            "keyword_weight",
+            "heading_weight",
+            "exact_heading_weight",
+            "absent_word_similarity",
+        ),
+        lambda v: v >= 0,
+        "must not be negative",
+    ),
     (("port", "chroma_port"), lambda v: 0 < v < 65536, "is not a port (1-65535)"),
 )
 """The numeric settings `Settings` checks on creation: (fields, rule, what the message says when it fails)."""

@@ -21,7 +21,7 @@ def test_off_topic_question_is_not_covered(shipped_bot):
     answer = shipped_bot.ask("How do I file my income tax return online?")
     assert not answer.covered
     assert "do not cover" in answer.text
-    assert answer.citations  # the closest articles are named
+    assert not answer.citations  # no article comes close enough to be worth offering
     assert "[" not in answer.text
 
 

@@ -228,10 +228,12 @@ def test_follow_up_in_the_chat_cites_quick_relief(app):
     assert "Searched as:" in steps[-1][1] and "cramps" in steps[-1][1]
 
 
-def test_not_covered_names_the_closest_articles(app):
-    _, final = final_message(app, "how do I file my income tax return?")
+def test_not_covered_names_the_closest_articles_when_they_are_close(app):
+    _, final = final_message(app, "How do I treat head lice?")
     assert "do not cover" in final
     assert "**Closest articles**" in final and "**Sources**" not in final
+    _, far = final_message(app, "how do I file my income tax return?")  # nothing is worth a click
+    assert "do not cover" in far and "No article comes close" in far and "**Closest articles**" not in far
 
 
 def test_urgent_question_starts_with_the_notice(app):

@@ -135,7 +135,7 @@ def test_a_word_the_store_uses_is_never_absent(embedder):
 @pytest.mark.parametrize(
     "question, word",
     [
-        ("How do I treat head lice?", "lice"),
+        ("How do I treat head lice?", "head lice"),
         ("red lump on my eyelid, is it a stye", "stye"),
         ("a stye keeps coming back on my lower eyelid", "stye"),
         ("how do I treat a wart on my foot", "wart"),
@@ -147,7 +147,7 @@ def test_ask_refuses_what_the_cosines_alone_would_answer_and_names_the_word(ship
     settings = shipped_bot.settings
     assert best >= settings.min_score and best + focus >= settings.min_evidence  # the cosines alone would answer
     assert not answer.covered, answer.text
-    assert f"No article mentions “{word}”" in answer.text
+    assert f"No article here mentions “{word}”" in answer.text
     assert answer.citations  # the closest articles are still named
 
 

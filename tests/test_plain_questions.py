@@ -144,9 +144,9 @@ NOT_COVERED = [
     "What causes kidney stones?",
     "why do people get stones in their kidneys",
     "what leads to a kidney stone forming",
-    pytest.param("How do I get rid of athlete's foot?", marks=_NEAR_TOPIC),
+    "How do I get rid of athlete's foot?",  # named: "athlete's foot" is a condition no article mentions
     pytest.param("best cream for athletes foot fungus", marks=_NEAR_TOPIC),
-    pytest.param("how do I cure a fungal infection on my feet", marks=_NEAR_TOPIC),
+    "how do I cure a fungal infection on my feet",
     pytest.param("My tooth hurts when I drink something cold", marks=_NEAR_TOPIC),
     pytest.param("sharp pain in a back tooth when I drink iced water", marks=_NEAR_TOPIC),
     pytest.param("why does cold food make my teeth ache", marks=_NEAR_TOPIC),
@@ -202,14 +202,15 @@ def test_chest_pain_gets_the_notice_and_the_heart_warning_signs_never_unrelated_
         ("I'm expecting, what can I take for a migraine attack", "pregnancy"),
         ("I'm nursing my baby, which painkiller can I use for a migraine", "pregnancy"),
         ("my 6 year old gets tension headaches after school, what helps", "children"),
-        ("my 80-year-old dad keeps getting leg cramps at night, why", "older people"),
         ("my elderly mother has a tension headache most days, what helps", "older people"),
     ],
 )
 def test_a_qualifier_no_cited_passage_mentions_gets_a_note(shipped_bot, question, word):
     answer = shipped_bot.ask(question)
     assert answer.covered
-    assert f"do not mention {word}" in answer.text or f"applies to {word}" in answer.text, answer.text
+    note = answer.text.split("\n\n")[0]  # who is asking comes first
+    named = {"pregnancy": "in pregnancy", "children": "for children", "older people": "for older people"}[word]
+    assert f"do not mention {word}" in note or f"applies to {word}" in note or named in note, answer.text
     assert citation_problems(answer) == []
 
 

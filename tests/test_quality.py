@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.eval.metrics import citation_problems
+from assistant.ingest.fulltext import from_chunks
 from assistant.search.questions import clean_question, focus
 from assistant.search.retrieval import HeadingIndex
 
@@ -155,11 +156,12 @@ def test_every_cited_sentence_is_in_its_snippet_and_every_snippet_in_its_passage
     assert answer.covered, question
     assert answer.citations
     assert citation_problems(answer) == []
-    chunks = {(c.root, c.source, c.position): c for c in shipped_bot.chunks()}
-    for c in answer.citations:  # every citation resolves to a stored chunk of a stored article
-        stored = chunks[(c.root, c.source, c.position)]
-        assert (stored.title, stored.section) == (c.title, c.section)
-        assert all(piece in stored.text for piece in c.snippet.split(" … "))
+    chunks = list(shipped_bot.chunks())
+    for c in answer.citations:  # every citation resolves to a stored section of a stored article
+        first = next(x for x in chunks if (x.root, x.source, x.position) == (c.root, c.source, c.position))
+        assert (first.title, first.section) == (c.title, c.section)
+        section = from_chunks(c.root, c.source, [x for x in chunks if (x.root, x.source, x.section) == (c.root, c.source, c.section)])
+        assert all(piece in section.sections[0].text for piece in c.snippet.split(" … "))
 
 
 @pytest.mark.parametrize("question", OFF_TOPIC)

@@ -17,14 +17,16 @@ from ..errors import QuestionError
 from ..search.conversation import chat_turns, fold_question
 from ..search.intent import question_kind, unaddressed
 from ..search.questions import clean_question
-from ..search.retrieval import Retriever, route
+from ..search.retrieval import Retriever, as_hit, route
 from ..types import Answer, Hit
 from .boilerplate import StatsCache
-from .coverage import Coverage
-from .extractive import ExtractiveAnswerer, not_covered, split_units
+from .compose import Composer
+from .coverage import Coverage, StoreWords
+from .extractive import ExtractiveAnswerer, not_covered
 from .grounded import GroundedAnswerer
 from .llm import resolve_llm
 from .safety import urgent_notice
+from .units import split_units
 
 if TYPE_CHECKING:
     from ..library import Library
@@ -51,10 +53,20 @@ class Asker:
         self.grounded = grounded
         """Answers with a language model (ASSISTANT_LLM or `llm=`); None = extractive only."""
         self.retriever = Retriever(self.settings, self.embedder, self.vectors, library.manifest, library.keyword)
-        self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer_passages, self.settings.answer_sentences)
+        self.answerer = Composer(
+            self.embedder,
+            ExtractiveAnswerer(self.embedder, self.settings.answer_passages, self.settings.answer_sentences),
+            self.settings.answer_words,
+        )
         self.stats = StatsCache(library.keyword, library.manifest, lambda text: (u.text for u in split_units(text)))
         """Boilerplate sentences of the store (assistant/answering/boilerplate.py), measured once per generation."""
-        self.coverage = Coverage(self.settings, self.embedder, self.vectors, self.retriever.headings)
+        self.coverage = Coverage(
+            self.settings,
+            self.embedder,
+            self.vectors,
+            self.retriever.headings,
+            StoreWords(library.keyword, library.manifest),
+        )
         """Whether the articles cover a question (assistant/answering/coverage.py)."""
 
     def search(self, query: str, k: int | None = 5) -> list[Hit]:
@@ -66,32 +78,38 @@ class Asker:
         self.library.refresh()
         return self.retriever.search(q, k)
 
-    def ask(self, question: str, k: int | None = None, *, history: Any = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, *, history: Any = None, source: str | None = None) -> Answer:
         """`Assistant.ask` (documented there): prepare, then the extractive, grounded or 'not covered' answer."""
-        asked = self._prepare(question, k, history)
+        asked = self._prepare(question, k, history, source)
         if not asked.covered:
-            answer = not_covered(asked.q, asked.hits, asked.absent)
+            answer = not_covered(asked.q, asked.hits, asked.absent, min_score=self.settings.offer_min_score)
         elif self.grounded is not None:
             answer = self.grounded.answer(asked.q, asked.hits, asked.extractive, asked.deadline)
         else:
             answer = asked.extractive()
         return self._finish(answer, question, asked)
 
-    def ask_stream(self, question: str, history: Any = None, *, k: int | None = None) -> Iterator[str | Answer]:
+    def ask_stream(
+        self, question: str, history: Any = None, *, k: int | None = None, source: str | None = None
+    ) -> Iterator[str | Answer]:
         """`ask`, streamed: text pieces as the language model writes them, then the final checked
         Answer, whose text replaces the pieces (it may differ: markers renumbered or removed, or the
         extractive answer after a failure). Without a language model: the answer text, then the Answer."""
-        asked = self._prepare(question, k, history)
+        asked = self._prepare(question, k, history, source)
         if asked.covered and self.grounded is not None:
             for item in self.grounded.stream(asked.q, asked.hits, asked.extractive, asked.deadline):
                 yield self._finish(item, question, asked) if isinstance(item, Answer) else item
             return
-        answer = asked.extractive() if asked.covered else not_covered(asked.q, asked.hits, asked.absent)
+        answer = (
+            asked.extractive()
+            if asked.covered
+            else not_covered(asked.q, asked.hits, asked.absent, min_score=self.settings.offer_min_score)
+        )
         answer = self._finish(answer, question, asked)
         yield answer.text
         yield answer
 
-    def _prepare(self, question: str, k: int | None, history: Any) -> _Asked:
+    def _prepare(self, question: str, k: int | None, history: Any, source: str | None = None) -> _Asked:
         k = passages_wanted(k, max(8, self.settings.answer_passages))
         q, notes = clean_question(question, self.settings.max_question_chars)
         if not q:
@@ -102,21 +120,34 @@ class Asker:
             q = self._standalone(q, turns, history, deadline, notes)
         self.library.refresh()
         qv = self.embedder.embed_query(q)
-        hits = self.retriever.search(
-            q, k, query_vector=qv,
-            per_article=self.settings.answer_per_article,
-        )
-        covered, absent = self.coverage.covered(q, hits, qv)
+        if source is not None:  # the article the person chose ("Did you mean ...?"): answered from it
+            hits, covered, absent = self._article_passages(source, qv, k), True, None
+        else:
+            hits = self.retriever.search(q, k, query_vector=qv, per_article=self.settings.answer_per_article)
+            covered, absent = self.coverage.covered(q, hits, qv)
         kind = question_kind(q)
-        passages, doctor = (
-            route(self.retriever, kind, hits, qv, self.settings.answer_passages) if covered else (hits, None)
+        passages, article = (
+            route(self.retriever, kind, hits, qv, self.settings.answer_passages) if covered else (hits, [])
         )
         stats = self.stats()
 
         def extractive() -> Answer:
-            return self.answerer.answer(q, passages, qv, kind=kind, stats=stats, doctor=doctor)
+            return self.answerer.answer(q, passages, article, qv, kind=kind, stats=stats, groups_in=question)
 
         return _Asked(q, notes, passages, covered, extractive, deadline, absent)
+
+    def _article_passages(self, source: str, qv: np.ndarray, k: int) -> list[Hit]:
+        """The passages of one article (by its `source`, as citations and offers name it), closest to the
+        question first; a QuestionError when no ingested article has that source."""
+        chunks = [c for c in self.library.manifest.iter_chunks() if c.source == source]
+        if not chunks:
+            raise QuestionError(f"No article {source!r} in the store: pass a source as the answer's citations name it.")
+        roots = {c.root for c in chunks}
+        if len(roots) > 1:  # the same file name in two folders: the first folder's
+            chunks = [c for c in chunks if c.root == min(roots)]
+        vectors = self.vectors.vectors([c.id for c in chunks])
+        scored = sorted(chunks, key=lambda c: -float(vectors[c.id] @ qv) if c.id in vectors else 1.0)
+        return [as_hit(c, float(vectors[c.id] @ qv) if c.id in vectors else None) for c in scored[:k]]
 
     def evidence(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> tuple[float, float]:
         """(best cosine of question and passage, best cosine of the question's focus and the first
@@ -142,16 +173,16 @@ class Asker:
     def _finish(self, answer: Answer, question: str, asked: _Asked) -> Answer:
         answer.question = question if len(question) <= self.settings.max_question_chars else asked.q
         answer.notes = asked.notes + answer.notes
+        if answer.covered and answer.backend != "extractive":  # a model's answer: the group note first
+            cited = {(c.root, c.source, c.position) for c in answer.citations}
+            passages = [h.text for h in answer.hits if (h.root, h.source, h.position) in cited]
+            notes = [q.note for q in unaddressed(f"{question}\n{asked.q}", passages) if q.note not in answer.text]
+            if notes:
+                answer.text = "\n\n".join([*notes, answer.text])
         notice = urgent_notice(question) or urgent_notice(asked.q)  # the question as asked, or as folded
         if notice and not answer.text.startswith(notice):
             answer.text = f"{notice}\n\n{answer.text}"
         answer.notice = notice or ""
-        if answer.covered:  # who the question is about, when no cited passage speaks of them
-            cited = {(c.root, c.source, c.position) for c in answer.citations}
-            passages = [h.text for h in answer.hits if (h.root, h.source, h.position) in cited]
-            for qualifier in unaddressed(f"{question}\n{asked.q}", passages):
-                if qualifier.note not in answer.text:
-                    answer.text += f"\n\n{qualifier.note}"
         return answer
 
 

@@ -44,16 +44,25 @@ import numpy as np
 from ..config import Settings
 from ..embedding.base import embed_on_query_path
 from ..embedding.embedder import Embedder
+from ..ingest.manifest import Manifest
 from ..search.intent import question_focus
-from ..search.keyword import STOP_WORDS, tokenize
+from ..search.keyword import STOP_WORDS, KeywordIndex, tokenize
 from ..search.retrieval import HeadingIndex
 from ..search.store import VectorStore
 from ..types import Hit
+from .subjects import subjects_in
 
 log = logging.getLogger(__name__)
 
 MIN_SALIENCE = 0.12
 """1 − cosine(question, question without the word): how much of the question's meaning the word carries."""
+SUBJECT_SALIENCE = 0.06
+"""A named condition, creature or medicine that carries at least this and as much as any other word of
+the question (a description around it can carry the rest: "my fingers went white and numb ..., is
+it frostbite?" 0.09)."""
+BODY_SALIENCE = 0.2
+"""A part of the body no article names counts only when the question rests on it this much: it is
+usually where the trouble is, not what it is ("burnt my palm" 0.12)."""
 MAX_FOCUS_WORDS = 25
 """Longer questions are letters: no one word carries 0.12 of their meaning, and checking each word
 would cost one embedding per word. Not checked."""
@@ -82,12 +91,21 @@ def focus_words(question: str) -> list[str]:
 class Coverage:
     """The coverage decision of `ask` over one store; safe to share between threads."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, vectors: VectorStore, index: Callable[[], HeadingIndex]):
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        vectors: VectorStore,
+        index: Callable[[], HeadingIndex],
+        words: StoreWords | None = None,
+    ):
         self.settings = settings
         self.embedder = embedder
         self.vectors = vectors
         self.index = index
         """The store's document frequencies (`HeadingIndex.df`, from the keyword index, per generation)."""
+        self.words = words
+        """Whether a word is written in some article (not only a word sharing its stem)."""
         self._words: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
@@ -96,10 +114,59 @@ class Coverage:
         best, focus = self.evidence(q, hits, qv)
         if best < self.settings.min_score or best + focus < self.settings.min_evidence:
             return False, None
+        qv = self.embedder.embed_query(q) if qv is None else qv
+        subject = self.absent_subject(q, qv, hits)
+        if subject is not None:  # it names what it is about, and no article does: at any cosine
+            return False, subject
         if best + focus >= self.settings.absent_max_evidence:  # a strong match: the cosines decide
             return True, None
-        absent = self.absent_focus(q, self.embedder.embed_query(q) if qv is None else qv, hits)
+        absent = self.absent_focus(q, qv, hits)
         return absent is None, absent
+
+    def absent_subject(self, question: str, qv: np.ndarray, hits: list[Hit]) -> str | None:
+        """The condition, creature, part of the body or medicine the question names (assistant/answering/
+        subjects.py) that no article mentions, under its name or a synonym, and that the question rests
+        on (taking it out moves the question's vector by at least MIN_SALIENCE); None if there is none.
+        "How do I get a tick off?" over articles that say "tickly" but never "tick" names "tick"."""
+        if self.words is None or self.settings.absent_word_similarity <= 0 or not hits:
+            return None
+        index = self.index()
+        words = focus_words(question)
+        if (
+            not words
+            or len(words) > MAX_FOCUS_WORDS
+            or self._names_title(index, {t for w in words for t in tokenize([w])[0]}, hits[0].title)
+        ):
+            return None
+        passage_words = sorted(
+            {w for h in hits for w in _WORD.findall(f"{h.title} {h.section} {h.text}".lower()) if len(w) >= 3}
+        )
+        title = hits[0].title.lower()
+        absent = [
+            s
+            for s in subjects_in(question, words)
+            if len(s.text) >= 3
+            and not any(self.words.has(x) for x in {s.text, s.lemma})
+            and not any(self.words.has(x) for x in s.synonyms if " " not in x)
+            and not any(re.search(rf"\b{re.escape(x)}", title) for x in s.broader)  # "charley horse" over *Leg cramps*
+            and not (" " not in s.text and _misspelt(s.text, passage_words))
+        ]
+        if not absent:
+            return None
+        texts = [question, *(_without(question, s.text) for s in absent), *(_without(question, w) for w in words)]
+        vecs = embed_on_query_path(self.embedder, texts)
+        salience = 1.0 - vecs[1:] @ vecs[0]
+        most = float(np.max(salience[len(absent) :])) if words else 0.0
+        rests = []
+        for s, v in zip(absent, salience[: len(absent)], strict=True):
+            v = float(v)
+            if s.kind == "body":  # a part of the body is where, more often than what: "burnt my palm"
+                rests.append((v >= BODY_SALIENCE, v, s.text))
+            else:  # what the question rests on, or at least the word it leans on most ("could it be shingles")
+                rests.append((v >= MIN_SALIENCE or (v >= SUBJECT_SALIENCE and v >= 0.95 * most), v, s.text))
+        log.debug("absent subjects of %r: %s", question, rests)
+        chosen = [r for r in rests if r[0]]
+        return max(chosen)[2] if chosen else None
 
     def evidence(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> tuple[float, float]:
         """(best cosine of question and passage, best cosine of the question's focus and the first
@@ -125,6 +192,8 @@ class Coverage:
             return None
         stems = {w: tokenize([w])[0] for w in words}
         unseen = [w for w in words if not any(index.df.get(t, 0) for t in stems[w])]
+        if self.words is not None:  # a word only sharing its stem with an article's word is not in it
+            unseen += [w for w in words if w not in unseen and not self.words.has(w)]
         if not unseen or self._names_title(index, {t for w in words for t in stems[w]}, hits[0].title):
             return None
         passage_words = sorted(
@@ -181,6 +250,45 @@ class Coverage:
                     self._words.clear()
                 self._words.update(fresh)
         return np.array([got[w] for w in words])
+
+
+class StoreWords:
+    """Whether a word or phrase is written in some article of a store: a chunk holds it as a word
+    (singular or plural), not only a word that shares its stem ("tickly" is not "tick"). The keyword
+    index narrows the chunks to read; answers are cached per store generation."""
+
+    LIMIT = 200
+    """Chunks read for one word: those the keyword index ranks first for it."""
+
+    def __init__(self, keyword: Callable[[], KeywordIndex], manifest: Manifest):
+        self.keyword = keyword
+        self.manifest = manifest
+        self._seen: dict[str, bool] = {}
+        self._generation: int | None = None
+        self._lock = threading.Lock()
+
+    def has(self, words: str) -> bool:
+        index = self.keyword()
+        key = words.lower()
+        with self._lock:
+            if self._generation != index.generation:
+                self._seen, self._generation = {}, index.generation
+            if key in self._seen:
+                return self._seen[key]
+        found = self._find(index, key)
+        with self._lock:
+            self._seen[key] = found
+        return found
+
+    def _find(self, index: KeywordIndex, words: str) -> bool:
+        ids = [cid for cid, _ in index.search(words, self.LIMIT)]
+        if not ids:
+            return False
+        parts = [re.escape(w) for w in words.split()]
+        last = parts.pop()
+        pattern = re.compile(r"\b" + "".join(f"{p}[\\s-]+" for p in parts) + rf"{last}(?:s|es|'s|’s)?\b", re.IGNORECASE)
+        chunks = self.manifest.chunks_by_id(ids)
+        return any(pattern.search(f"{c.title}\n{c.section}\n{c.text}") for c in chunks.values())
 
 
 def _misspelt(word: str, passage_words: list[str]) -> bool:

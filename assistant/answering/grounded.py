@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from ..search.keyword import tokenize
 from ..text import LIST_MARKER, cut_at_word, escape_attr, one_line, sentence_spans, title_section
 from ..types import Answer, Citation, Hit
-from .extractive import SNIPPET_CHARS, snippet, split_units
 from .llm import ChatBackend, LLMError
+from .units import SNIPPET_CHARS, snippet, split_units
 
 log = logging.getLogger(__name__)
 

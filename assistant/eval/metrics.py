@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 
+from ..text import LIST_MARKER
 from ..types import Answer
 
 
@@ -139,7 +140,7 @@ def citation_problems(answer: Answer) -> list[str]:
     # per line: a line without markers (a notice, a heading) supports nothing and is skipped
     for m in (m for line in answer.text.split("\n") for m in _MARKED.finditer(line)):
         n = int(m["n"])
-        sentence = m["text"].strip().lstrip("-").strip()
+        sentence = LIST_MARKER.sub("", m["text"].strip(), count=1).strip()
         c = by_n.get(n)
         if c is None:
             problems.append(f"[{n}] does not resolve to a citation")

@@ -131,14 +131,18 @@ def load_judged(path: Path, min_grade: int = 3, limit: int | None = None) -> lis
     return out
 
 
-def lead_is_right(q: Judged, source: str, section: str) -> bool:
+def lead_is_right(q: Judged, source: str, section: str, position: int | None = None) -> bool:
     """The answer's first citation is a gold section of a gold article. Without gold sections
     (MEDIQA passages, single-section articles) the article decides; for a relevant article
-    other than the primary one, any section counts (nobody marked its sections)."""
+    other than the primary one, any section counts (nobody marked its sections). A gold "" is the
+    article's introduction: its untitled opening, or its first section (`position` 0) when the page
+    heads its opening with a question ("What are chilblains?")."""
     stem = source_stem(source)
     if stem not in q.relevant:
         return False
     if not q.sections or (q.primary and stem != q.primary):
+        return True
+    if position == 0 and "" in q.sections:
         return True
     # the cited section may be a sub-section ("Parent › Child") of a gold heading, and a gold
     # heading may be written without its parent; "" is the untitled introduction
@@ -188,7 +192,7 @@ def run_set(bot, questions: list[Judged], baseline=None, k: int = 10, sink=None,
         if q.relevant:
             _ranking(project, ranked, q.relevant)
             project.add("answered", answer.covered)
-            ok = lead is not None and lead_is_right(q, lead.source, lead.section)
+            ok = lead is not None and lead_is_right(q, lead.source, lead.section, lead.position)
             project.add("lead_section", ok)
             row.update(
                 lead=(lead.source, lead.section) if lead else None, lead_ok=ok, rr=reciprocal_rank(ranked, q.relevant)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-CAUSE, TREATMENT, SYMPTOMS, PREVENTION, DIAGNOSIS, DOCTOR, OUTLOOK, DEFINITION, DURATION = (
+CAUSE, TREATMENT, SYMPTOMS, PREVENTION, DIAGNOSIS, DOCTOR, OUTLOOK, DEFINITION, DURATION, CONTAGIOUS = (
     "cause",
     "treatment",
     "symptoms",
@@ -23,24 +23,23 @@ CAUSE, TREATMENT, SYMPTOMS, PREVENTION, DIAGNOSIS, DOCTOR, OUTLOOK, DEFINITION, 
     "outlook",
     "definition",
     "duration",
+    "contagious",
 )
-
-QTYPE_OF_DATA = {
-    "causes": CAUSE,
-    "treatment": TREATMENT,
-    "symptoms": SYMPTOMS,
-    "information": DEFINITION,
-    "prevention": PREVENTION,
-    "outlook": OUTLOOK,
-    "exams and tests": DIAGNOSIS,
-    "when to see a doctor": DOCTOR,
-}
-"""The `qtype` values of the question sets, mapped to ours."""
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
     return re.compile(r"(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
 
+
+# The kinds are the question types of consumer-health questions (Ben Abacha & Demner-Fushman 2019,
+# "A question-entailment approach to question answering": cause, treatment, symptoms, prevention,
+# diagnosis / exams and tests, outlook, information) plus how long it lasts, whether it is
+# contagious and when to see a doctor, which consumer sites (NHS, MedlinePlus, Mayo Clinic) give
+# sections of their own. The patterns below are how English frames a question of each kind and
+# titles a section of each kind: the kind's name, its common synonyms (WordNet's synsets for cause,
+# treatment, symptom, prevention, diagnosis, contagion) and the stock phrasings of health pages
+# ("what to do", "self-care", "when to get help"). None is taken from a heading or question of the
+# project's own sets: docs/EVAL.md lists how each was checked on articles written after it.
 
 # Question kinds, tried in this order: the first that matches wins ("how do I prevent ..." is
 # prevention, not treatment; "when should I see a doctor about the pain" is a doctor question).
@@ -48,67 +47,81 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         DOCTOR,
         _rx(
-            r"\bwhen (?:should|do|must|would) (?:i|we|you|he|she|they)\b.{0,30}\b(?:see|call|go|get|visit|worry|seek)",
-            r"\bshould (?:i|we|he|she|they) (?:see|call|go to|visit|get|be worried|worry)",
-            r"\b(?:do|does|would) (?:i|we|he|she|they) need (?:to see |a |an )?(?:doctor|gp|dentist|hospital|a&e|er\b|medical)",
-            r"\bis (?:it|this|that) (?:serious|dangerous|an emergency|worrying)",
+            r"\bwhen (?:should|do|must|would|is|does) (?:i|we|you|he|she|they|it)\b.{0,40}\b(?:see|call|go|get|visit|worry|seek)",
+            r"\bshould (?:i|we|he|she|they) (?:be )?(?:see|call|go to|visit|get (?:it |this |them )?(?:checked|looked at|seen)|worr)",
+            r"\b(?:do|does|would|will) (?:i|we|he|she|they) need (?:to see |to go to |a |an )?(?:doctor|gp|dentist|hospital|a&e|er\b|medical|ambulance)",
+            r"\bis (?:it|this|that) (?:serious|dangerous|an emergency|worrying)\b",
+            r"\b(?:serious|bad) enough (?:to|for)\b",
             r"\bwhen to (?:see|call|worry|seek)",
-            r"\bshould i (?:be )?worr",
-            r"\bcould (?:it|this) be (?:serious|my heart|a heart)",
-            r"\bis (?:it|this) (?:just )?(?:heartburn|indigestion|reflux)\b",
-            r"\bcould this be reflux",
             r"\b(?:should|need to|have to|must)\b.{0,40}\b(?:see|call|visit) (?:a |my |the |our )?(?:doctor|gp|dentist|nurse)",
             r"\bneed to (?:go in|be seen|go to (?:the )?(?:hospital|er|a&e|emergency))",
-            r"\bbring it up with (?:my|a|the) doctor",
+            r"\b(?:call|ring|phone) (?:an |for an )?ambulance|\bcall (?:999|911|112)",
         ),
     ),
     (
         PREVENTION,
         _rx(
             r"\bprevent",
-            r"\bavoid (?:getting|catching)",
+            r"\bavoid (?:getting|catching|being)",
             r"\bstop (?:\w+ ){0,3}(?:from )?(?:coming back|happening again|recurring)",
-            r"\bkeep (?:\w+ ){0,5}from (?:getting|coming|catching)",
+            r"\bstop (?:getting|having)\b",
             r"\bstop (?:it|this|them|the \w+) (?:from )?spreading",
-            r"\breduce (?:the )?(?:risk|chance)",
+            r"\bkeep (?:\w+ ){0,5}(?:from (?:getting|coming|catching)|away)\b",
+            r"\bso (?:they|it|that they|that it) (?:don'?t|doesn'?t|do not|does not|won'?t) (?:grow|come|happen|get)",
+            r"\breduce (?:the |my |your )?(?:risk|chance)",
         ),
     ),
-    (DURATION, _rx(r"\bhow long\b", r"\bhow many (?:minutes|hours|days|weeks|seconds)")),
+    (
+        CONTAGIOUS,
+        _rx(
+            r"\bcontagious\b",
+            r"\binfectious\b",
+            r"\bcatching\b",
+            r"\b(?:can|could|will|do|does) (?:i|you|we|he|she|they|it|people|(?:my|our|the) \w+) (?:catch|spread|pass|give)\b",
+            r"\b(?:catch|caught|pass|spread|give) (?:it|this|them) (?:off|from|to|on|around)\b",
+            r"\bhow (?:do|does|did) (?:you|people|i|we|kids|children) (?:catch|pick up)\b",
+            r"\b(?:spread|pass) (?:it|this|them) (?:on|to)\b",
+            r"\b(?:go|going|back) to (?:work|school|nursery)\b",
+            r"\bstay (?:off|home from) (?:work|school|nursery)",
+        ),
+    ),
+    (DURATION, _rx(r"\bhow long\b", r"\bhow many (?:minutes|hours|days|weeks|seconds|months)", r"\bhow soon\b")),
     (
         DIAGNOSIS,
         _rx(
-            r"\bhow (?:do|can|would) (?:i|you|we|doctors?) (?:know|tell|find out) (?:if|whether)",
+            r"\bhow (?:do|can|would|will) (?:i|you|we|doctors?) (?:know|tell|find out)\b",
             r"\bhow (?:do|can|will|would) (?:doctors?|they|the doctor|a doctor) (?:figure out|find out|tell|test|check)",
             r"\btest(?:ed)? (?:her|him|me|them|us) for\b",
             r"\bdiagnos",
             r"\bwhat tests?\b",
-            r"\bis (?:it|this|that) (?:broken|a fracture|a sprain|sprained)",
-            r"\b(?:or|vs\.?|versus) (?:a |the )?(?:broken|fracture|flu|cold|sprain|sleep apnoea|sleep apnea|a heart)",
+            r"\bdifference between\b",
+            r"\bis (?:it|this|that) (?:just|only)\b",
+            r"\bis (?:it|this|that) (?:a |an )?[\w' -]{2,30} or (?:a |an |the )?[\w' -]{2,30}\??$",
         ),
     ),
     (
         TREATMENT,
         _rx(
-            r"\bwhat (?:helps|can help|will help|would help|works|can i (?:do|take|use|put|try)|should i (?:do|take|use|put))",
-            r"\bhow (?:do|can|should|could) (?:i|you|we) (?:stop|treat|cure|relieve|ease|soothe|get rid|heal|fix|calm|make|deal|handle|manage|quit|help|get (?:it|them|this) to)",
-            r"\bhow to (?:stop|treat|cure|relieve|ease|soothe|get rid|heal|fix|calm|deal|manage)",
+            r"\bwhat (?:helps|can help|will help|would help|works|can i (?:do|take|use|put|try|buy|get)|should i (?:do|take|use|put|buy|eat|drink))",
+            r"\bhow (?:do|can|should|could) (?:i|you|we|he|she|they) (?:stop|treat|cure|relieve|ease|soothe|get rid|heal|fix|calm|make|deal|handle|manage|help|get (?:[\w'-]+ ){1,4}(?:out|off)\b|get (?:it|them|this) to|use|remove|clean)",
+            r"\bis it (?:ok|okay|safe|fine|alright|all right|bad) (?:just )?to\b",
+            r"\bhow to (?:stop|treat|cure|relieve|ease|soothe|get rid|heal|fix|calm|deal|manage|use|remove|get)",
             r"\b(?:get rid of|remed(?:y|ies)|treatments?|cure|relief|home care|first aid|tricks?|tips)\b",
-            r"\bwhat (?:do|can|should|could) (?:i|we|you|he|she|they) (?:do|take|use|put|give|try)",
+            r"\bwhat (?:do|can|should|could) (?:i|we|you|he|she|they) (?:do|take|use|put|give|try|buy)",
+            r"\bwhat (?:now|next)\b",
             r"\bwhat (?:calms|soothes|eases|relieves|stops|cures|treats|gets rid|settles|takes away)\b",
+            r"\banything (?:i|we|you) can (?:do|take|use|try)",
             r"\banything (?:that )?(?:helps?|works?)",
-            r"\bwhich (?:\w+ )?(?:painkiller|medicine|medication|tablet|cream|drug|antifungal|antihistamine)",
-            r"\bbest way to (?:stop|treat|cure|relieve|ease|get rid)",
-            r"\bis there (?:a|any) (?:\w+ )?(?:trick|way|thing|remedy|exercise)",
-            r"\bcan i take\b",
-            r"\bshould i (?:pop|take|use|put|ice|heat)",
-            r"\bhow (?:do|can) i (?:make it|make them) (?:stop|go away|heal)",
+            r"\bbest (?:way|thing) to\b",
+            r"\bis there (?:a|any) (?:\w+ )?(?:trick|way|thing|remedy|exercise|cure|medicine)",
+            r"\b(?:can|should) (?:i|we|you|he|she) (?:take|use|put|give|pop|try)\b",
+            r"\bshould (?:i|we) (?:be )?\w+ing\b",
             r"\bquickest way|fastest way\b",
-            r"\bwhat (?:\w+ )?helps\b",
             r"\bany way to\b",
-            r"\bcan (?:that|it|this|they) be (?:fixed|treated|cured|helped)",
-            r"\bhow (?:can|do|should) (?:i|we) get (?:the|my|it|this|them|rid)\b",
-            r"\bdo (?:i|we|you) need (?:antibiotics|medicine|medication|an? (?:cream|inhaler|antibiotic))",
-            r"\bshould (?:i|we) (?:rub|warm|cool|wrap|bandage|drain|squeeze|stretch|rest)",
+            r"\bcan (?:that|it|this|they) be (?:fixed|treated|cured|helped|removed)",
+            r"\bdo (?:i|we|you|they|the rest of us) need (?:antibiotics|medicine|medication|treating|treatment|an? (?:cream|inhaler|antibiotic))",
+            r"\bor is \w+ better\b",
+            r"\bwhat (?:do|will) (?:they|doctors?|a \w+) do\b",
         ),
     ),
     # "how bad is this burn": how serious, after treatment ("how bad is a hangover and how do I treat it")
@@ -118,13 +131,12 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         _rx(
             r"^\s*why\b",
             r"[,;.!?]\s*why\b",
-            r"\bwhy (?:do|does|did|am|is|are|would|have|has|can't|won't)\b",
-            r"\bwhat (?:causes|caused|is causing|could cause|can cause|makes|triggers|brings on|sets off)",
+            r"\bwhy (?:do|does|did|am|is|are|would|have|has|can't|won't|do i keep)\b",
+            r"\bwhat (?:\w+ )?(?:causes|caused|is causing|could cause|can cause|makes|triggers|brings on|sets off)",
             r"\bwhat'?s (?:behind|causing)",
             r"\b(?:cause|causes|reason|reasons|trigger|triggers) (?:of|for|why|my)\b",
             r"\breason\b",
             r"\bwhat could be (?:behind|causing|the cause)",
-            r"\bcould (?:that|this|it|the \w+) (?:be why|be the reason|have caused|cause)",
             r"\bbehind (?:it|this|that)\b",
         ),
     ),
@@ -132,9 +144,10 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         SYMPTOMS,
         _rx(
             r"\b(?:signs?|symptoms?)\b",
-            r"\bwhat does (?:\w+ ){1,4}feel like",
-            r"\bhow (?:do|can|would) (?:i|you) know\b",
-            r"\bam i (?:dehydrated|anaemic|anemic|low)",
+            r"\bwhat does (?:\w+ ){1,4}(?:feel|look) like",
+            r"\bcould (?:it|this|that|these|they) (?:just |really )?be\b",
+            r"\bam i\b",
+            r"\bis (?:it|this|that) infected\b",
         ),
     ),
     (
@@ -143,7 +156,9 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\boutlook\b",
             r"\bprognosis\b",
             r"\bwill (?:it|this|they|i) (?:go away|get better|heal|recover)",
-            r"\bis (?:it|that|this) normal\b",
+            r"\bis (?:it|this|that) normal\b",
+            r"\b(?:is|are) (?:they|\w+) (?:dangerous|serious|harmful)\b",
+            r"\bcould it harm\b",
         ),
     ),
     (
@@ -153,6 +168,7 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bwhat is (?:this|it|that|going on)",
             r"\bwhat'?s (?:going on|this|that|wrong)",
             r"\bwhat (?:could|might) (?:it|this) be",
+            r"\bwhat (?:are|is) (?:they|it|this|these)\b",
         ),
     ),
 )
@@ -162,16 +178,34 @@ _SECTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         DOCTOR,
         _rx(
-            r"\bdoctor\b",
+            r"\bdoctor",
             r"\bgp\b",
             r"\bmedical (?:help|attention|care|advice)",
-            r"\bget help\b",
-            r"\bemergency\b",
+            r"\bget(?:ting)? (?:urgent )?help\b",
+            r"\bemergenc",
+            r"\burgent",
             r"\bwarning signs?\b",
-            r"\bwhen (?:\w+ ){0,3}needs? (?:a|medical)",
+            r"\bred flags?\b",
+            r"\bwhen (?:\w+ ){0,3}needs? (?:a|medical|checking|help|attention)",
             r"\bseek",
-            r"\bor a heart problem",
-            r"\bdentist|optician",
+            r"\bworr(?:y|ied)\b",
+            r"\bprofessional\b",
+            r"\bdentist|optician|podiatrist|specialist\b",
+            r"\b(?:looked at|checked|seen)\b",
+            r"\bsee (?:a|your|someone)\b",
+            r"\bhow (?:serious|bad)\b",
+        ),
+    ),
+    (
+        CONTAGIOUS,
+        _rx(
+            r"\bcontagious",
+            r"\binfectious",
+            r"\bcatching\b",
+            r"\bspread",
+            r"\bpass(?:ing)? (?:it |them )?on\b",
+            r"\btransmi",
+            r"\b(?:school|nursery|work)\b",
         ),
     ),
     (
@@ -179,12 +213,15 @@ _SECTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         _rx(
             r"\bprevent",
             r"\bavoid",
-            r"\bstay hydrated",
-            r"\bhabits?\b",
             r"\bcoming back\b",
-            r"\bhealthier\b",
-            r"\bways to prevent",
-            r"\breduce .{0,20}exposure",
+            r"\bkeep(?:ing)? (?:[\w'-]+ ){0,3}(?:away|at bay)\b",
+            r"\bstop(?:ping)? (?:it |them )?(?:coming|spreading|recurring)",
+            r"\breduc",
+            r"\blower(?:ing)? (?:the |your )?risk",
+            r"\bprotect",
+            r"\bfewer\b",
+            r"\bhabits?\b",
+            r"\bhygiene\b",
         ),
     ),
     (
@@ -193,57 +230,86 @@ _SECTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\btreat",
             r"\btherap",
             r"\brelie[fv]",
-            r"\bease\b",
-            r"\bsoothe",
-            r"\bstop\b",
+            r"\beas(?:e|es|ing)\b",
+            r"\bsooth",
             r"\bremed",
-            r"\bself[- ]care",
-            r"\blook(?:ing)? after\b",
+            r"\bself[- ]?(?:care|help)",
             r"\bfirst aid",
             r"\bwhat to do\b",
-            r"\bhelp\b",
-            r"\bmanage",
+            r"\bwhat (?:\w+ ){0,4}can do\b",
+            r"\bthings (?:you|to) (?:can )?(?:do|try)\b",
+            r"\bhelp(?:s|ing)?\b",
+            r"\bmanag",
             r"\bmedicines?\b",
-            r"\brehydrate",
-            r"\bbreathing\b",
-            r"\bcare\b",
-            r"\bget(?:ting)? moving",
-            r"\bkeep moving",
-            r"\bpain relief",
-            r"\bget rid",
-            r"\brule\b",
+            r"\bmedications?\b",
+            r"\bcure",
+            r"\bcar(?:e|ing)\b",
+            r"\baftercare\b",
+            r"\bget(?:ting)? rid",
+            r"\bget(?:ting)? (?:it|them) out\b",
+            r"\bremov",
+            r"\blook(?:ing)? after\b",
+            r"\bcop(?:e|ing)\b",
+            r"\bcalm",
+            r"\bheal",
             r"\btips\b",
+            r"\bstop\b",
+            r"\bstraight away\b|\bright away\b",
+            r"\bgetting through\b",
+            r"\bpharmac|\bchemist\b",
+            r"\boptions\b",
         ),
     ),
     (
         CAUSE,
         _rx(
-            r"\bcause",
+            r"\bcaus",
             r"\bwhy\b",
             r"\btrigger",
             r"\bwhat makes",
-            r"\brisk",
-            r"\bwho (?:burns|gets|is at)",
+            r"\brisks?\b",
             r"\breasons?\b",
+            r"\bculprits?\b",
+            r"\bsets? (?:it |them )?off\b",
+            r"\bbrings? (?:it |them )?on\b",
+            r"\bwho (?:gets|is at|is more|needs extra)",
+            r"\bmore likely\b",
+            # MedQuAD's "genetic changes" and "inheritance" question types: what causes a genetic condition
             r"\bgenetic changes",
             r"\binherit",
         ),
     ),
-    (SYMPTOMS, _rx(r"\bsymptom", r"\bsigns?\b", r"\bfeel like", r"\bshow up")),
+    (
+        SYMPTOMS,
+        _rx(
+            r"\bsymptom",
+            r"\bsigns?\b",
+            r"\bfeels? like",
+            r"\blooks? (?:and feels )?like",
+            r"\bspott",
+            r"\brecogni[sz]",
+            r"\bshow up",
+            r"\bhow (?:it|they) (?:looks?|feels?)",
+            r"\bcould it be\b",
+        ),
+    ),
     (
         DIAGNOSIS,
         _rx(
             r"\bdiagnos",
             r"\btests?\b",
             r"\bexams?\b",
-            r"\bor (?:a )?broken",
-            r"\bor (?:the )?flu\b",
+            r"\bexamin",
+            r"\bor (?:a |an |the )?[\w' -]{2,30}\?$",
+            r"\bvs\.?\b|\bversus\b",
+            r"\bdifference\b",
             r"\bcomparison\b",
-            r"\bor sleep apn",
-            r"\bor an injury",
+            r"\btell(?:ing)? (?:\w+ )?apart\b",
+            r"\bhow serious\b",
         ),
     ),
-    (OUTLOOK, _rx(r"\boutlook\b", r"\bprognosis", r"\bnormal soreness")),
+    (DURATION, _rx(r"\bhow long\b", r"\blasts?\b", r"\brecovery\b", r"\bduration\b")),
+    (OUTLOOK, _rx(r"\boutlook\b", r"\bprognosis", r"\bcomplications?\b", r"\bwhat to expect\b")),
     (DEFINITION, _rx(r"^\s*what (?:is|are)\b", r"\boverview\b")),
 )
 
@@ -275,9 +341,11 @@ def question_kind(question: str) -> str | None:
     return None
 
 
-def section_kinds(heading: str) -> frozenset[str]:
+def section_kinds(heading: str, text: str = "") -> frozenset[str]:
     """The kinds of answer a section offers, read from its heading (the last part of
-    "Parent › Child" counts most, the parent too). The untitled introduction is a definition."""
+    "Parent › Child" counts most, the parent too) and, when the heading names no kind ("If it won't
+    budge", "Common culprits" on a page that says "caused by"), from how its sentences are worded
+    (`content_kinds`). The untitled introduction is a definition."""
     if not heading.strip():
         return frozenset({DEFINITION})
     kinds = {kind for kind, pattern in _SECTION_KINDS if pattern.search(heading)}
@@ -285,7 +353,49 @@ def section_kinds(heading: str) -> frozenset[str]:
         kinds.discard(DEFINITION)
     if DOCTOR in kinds and not _STRONG_TREATMENT.search(heading):
         kinds.discard(TREATMENT)  # "When to get medical help" is not how to treat it
+    if not kinds and text:
+        kinds = set(content_kinds(text))
     return frozenset(kinds)
+
+
+_IMPERATIVE = re.compile(
+    r"^(?!(?:a|an|the|this|that|these|those|it|its|they|their|you|your|he|she|we|our|some|any|most|many|if|when|in|on|at|for|with)\b)"
+    r"[A-Za-z]+(?: [a-z]+)? (?:the|your|a|an|it|them|any|some|this|that|their|his|her|up|down|out|off|away|plenty|enough|regular)\b",
+    re.IGNORECASE,
+)
+"""A sentence or list item that opens as an instruction: a verb, then its object or particle ("Soak the
+foot", "Cool it down", "Clean your tools") -- how instructions are written in English."""
+MIN_CONTENT_SHARE = 0.34
+"""The share of a section's sentences that must be worded as a kind for the section to offer it."""
+
+
+def content_kinds(text: str) -> frozenset[str]:
+    """The kinds a section's sentences are worded as: the kind most of them answer (`sentence_answers`,
+    or an instruction for treatment), if at least MIN_CONTENT_SHARE of them do."""
+    from ..text import LIST_MARKER, sentence_spans
+
+    units: list[tuple[str, str]] = []  # (sentence, the lead-in of the list it is an item of)
+    intro = ""
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        item = LIST_MARKER.match(line)
+        body = LIST_MARKER.sub("", line, count=1).strip()
+        if not item:
+            intro = body if body.endswith(":") else ""
+        units.extend((body[a:b], intro if item else "") for a, b in sentence_spans(body))
+    units = [(u, i) for u, i in units if len(u.split()) >= 3]
+    if not units:
+        return frozenset()
+    shares = {
+        kind: sum(bool(p.search(u) or (i and p.search(i))) for u, i in units) / len(units)
+        for kind, p in _SENTENCE_CUES.items()
+    }
+    shares[TREATMENT] = sum(bool(_IMPERATIVE.match(u)) for u, _ in units) / len(units)
+    best = max(shares.values())
+    if best < MIN_CONTENT_SHARE:
+        return frozenset()
+    return frozenset(k for k, v in shares.items() if v == best)
 
 
 # Sentences that answer a kind, read from their wording: within one section (a MedlinePlus summary is
@@ -328,7 +438,9 @@ _SENTENCE_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:stop|avoid|reduce|limit) (?:\w+ ){0,2}spread",
     ),
     DOCTOR: _rx(
-        r"\b(?:see|call|contact|visit|tell|talk to|ask) (?:a|your|the) (?:doctor|health ?care provider|gp|dentist|pharmacist|nurse)",
+        r"\b(?:see|call|ring|phone|contact|visit|tell|talk to|speak to|ask|book|get) (?:a |an |your |the )?(?:urgent )?"
+        r"(?:doctor|health ?care provider|gp|dentist|pharmacist|nurse|surgery|practice|clinic|helpline|ambulance"
+        r"|out-of-hours|urgent care|a&e|emergency|999|911|111|112)",
         r"\bseek (?:medical|emergency|urgent)",
         r"(?<!not an )\bemergency\b",
         r"\bget (?:medical )?help\b",
@@ -336,8 +448,24 @@ _SENTENCE_CUES: dict[str, re.Pattern[str]] = {
         r"(?<!not )\burgent",
     ),
     DURATION: _rx(
-        r"\b(?:\d+|a few|one|two|three|four|five|ten|fifteen|twenty|thirty)(?:\s*(?:to|-|–|or)\s*\d+)?\s*"
+        r"\b(?:\d+|a few|a couple of|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty)"
+        r"(?:\s*(?:to|-|–|or)\s*(?:\d+|two|three|four|five|six|seven|eight|ten))?\s*"
         r"(?:seconds?|minutes?|mins?|hours?|days?|weeks?|months?)\b",
+    ),
+    CONTAGIOUS: _rx(
+        r"\bcontagious",
+        r"\binfectious",
+        r"\bspread(?:s|ing)?\b",
+        r"\bcatch(?:es|ing)?\b",
+        r"\bpass(?:ed|es|ing)? (?:\w+ )?on\b",
+        r"\btransmit",
+        r"\bclose contact\b",
+    ),
+    SYMPTOMS: _rx(
+        r"\b(?:symptoms?|signs?) (?:include|are|of|can)\b",
+        r"\byou (?:may|might|will|can|could) (?:notice|feel|see|get|have)\b",
+        r"\b(?:looks?|feels?) like\b",
+        r"\btypical(?:ly)?\b",
     ),
 }
 
@@ -350,7 +478,7 @@ def sentence_answers(text: str, kind: str | None) -> bool:
 
 
 _STRONG_TREATMENT = _rx(
-    r"\btreat", r"\brelie[fv]", r"\bease\b", r"\bsoothe", r"\bremed", r"\bfirst aid", r"\bself[- ]care"
+    r"\btreat", r"\brelie[fv]", r"\bease\b", r"\bsoothe", r"\bremed", r"\bfirst aid", r"\bself[- ]care", r"\bcan do\b"
 )
 
 
@@ -358,15 +486,24 @@ _INSTRUCTIONS = _rx(r"^(?:.* › )?how to\b", r"\bsteps?\b", r"\bstep[- ]by[- ]s
 """A section that says how to do something ("How to wash your hands properly")."""
 
 
-def answers_kind(heading: str, kind: str | None) -> bool:
-    """Whether a section of this heading answers a question of this kind. A duration question
-    ("how long should I pinch my nose", "how long do I scrub my hands") is answered by the section
-    that says how to do it: a treatment or first-aid section, or an instructions ("How to ...") one."""
+def answers_kind(heading: str, kind: str | None, text: str = "") -> bool:
+    """Whether a section of this heading (and text) answers a question of this kind. A duration
+    question ("how long should I pinch my nose", "how long do I scrub my hands") is answered by a
+    section about how long it lasts, else by the one that says how to do it: a treatment or
+    first-aid section, or an instructions ("How to ...") one. Whether it is contagious is answered by
+    a section on how it spreads, else by one on preventing it; how to tell what it is, by its tests,
+    else its signs; what to expect, by its outlook, else how long it lasts or what is normal."""
     if kind is None:
         return False
-    kinds = section_kinds(heading)
+    kinds = section_kinds(heading, text)
     if kind == DURATION:
-        return TREATMENT in kinds or bool(_INSTRUCTIONS.search(heading))
+        return DURATION in kinds or TREATMENT in kinds or bool(_INSTRUCTIONS.search(heading))
+    if kind == CONTAGIOUS:
+        return CONTAGIOUS in kinds or PREVENTION in kinds
+    if kind == DIAGNOSIS:  # how to tell what it is: the tests, else the signs
+        return DIAGNOSIS in kinds or SYMPTOMS in kinds
+    if kind == OUTLOOK:  # what to expect: the outlook, else how long it lasts or how to tell normal from not
+        return bool(kinds & {OUTLOOK, DURATION, DIAGNOSIS})
     return kind in kinds
 
 
@@ -382,6 +519,15 @@ class Qualifier:
     passage: re.Pattern[str]
     """How a passage that addresses it says it."""
     note: str
+    """What the answer says first when no passage found addresses the group."""
+    heading: str = ""
+    """The label over the article's own line for the group, when the answer leads with it."""
+    medicine_note: str = ""
+    """The note for a question about a medicine ("{medicine}" is its name as asked)."""
+
+    def note_for(self, medicine: str | None = None) -> str:
+        """The note to lead with: about the medicine the question names, if it names one."""
+        return self.medicine_note.format(medicine=medicine) if medicine and self.medicine_note else self.note
 
 
 _PREGNANCY = Qualifier(
@@ -399,6 +545,9 @@ _PREGNANCY = Qualifier(
     _rx(r"\bpregnan", r"\bbreast-?feed", r"\bnursing\b", r"\bexpecting a baby", r"\bmidwife"),
     "The articles found do not mention pregnancy or breastfeeding: ask a pharmacist, midwife or doctor "
     "before taking medicines or following this advice.",
+    "In pregnancy or when breastfeeding:",
+    "The articles found do not say whether {medicine} is safe in pregnancy or when breastfeeding: ask a "
+    "pharmacist, midwife or doctor first.",
 )
 _CHILD = Qualifier(
     "children",
@@ -433,6 +582,9 @@ _CHILD = Qualifier(
     ),
     "The articles found do not say whether this applies to children: check with a doctor, nurse or "
     "pharmacist before giving a child medicines or treatments.",
+    "For children:",
+    "The articles found do not say whether {medicine} is suitable for children: ask a pharmacist or doctor "
+    "before giving it to a child.",
 )
 _OLDER = Qualifier(
     "older people",
@@ -458,6 +610,9 @@ _OLDER = Qualifier(
     ),
     "The articles found do not say whether this applies to older people: check with a doctor or "
     "pharmacist, especially about medicines and other conditions.",
+    "For older people:",
+    "The articles found do not say whether {medicine} is safe for older people: ask a pharmacist or doctor "
+    "first, especially alongside other medicines.",
 )
 QUALIFIERS: tuple[Qualifier, ...] = (_PREGNANCY, _CHILD, _OLDER)
 
@@ -470,9 +625,9 @@ def unaddressed(question: str, passages: list[str]) -> list[Qualifier]:
 
 __all__ = [
     "QUALIFIERS",
-    "QTYPE_OF_DATA",
     "Qualifier",
     "answers_kind",
+    "content_kinds",
     "question_focus",
     "question_kind",
     "section_kinds",

@@ -23,7 +23,7 @@ from ..embedding.embedder import Embedder
 from ..ingest.manifest import Manifest
 from ..text import title_key
 from ..types import Chunk, Hit
-from .intent import DOCTOR, answers_kind, section_kinds
+from .intent import answers_kind, section_kinds
 from .keyword import KeywordIndex, tokenize, top_n
 from .store import VectorStore
 
@@ -150,7 +150,7 @@ class Retriever:
         order, chunks = self._read_chunks(fused.order(), k, per_article)
         admitted = cap_per_article(order, chunks, fused.scores, per_article, k)
         dense_score = backfill_cosine([cid for _, cid in admitted], fused.dense, self.vectors, qv)
-        return [_as_hit(chunks[cid], score, dense_score.get(cid), fused.keyword.get(cid)) for score, cid in admitted]
+        return [as_hit(chunks[cid], dense_score.get(cid), score, fused.keyword.get(cid)) for score, cid in admitted]
 
     def fuse(self, query: str, qv: np.ndarray, n: int) -> Fused:
         """The top n of the dense list, the keyword list and the heading list, fused by weighted
@@ -246,28 +246,37 @@ def backfill_cosine(ids: list[str], dense: dict[str, float], vectors: VectorStor
 
 def route(
     retriever: Retriever, kind: str | None, hits: list[Hit], qv: np.ndarray, n: int
-) -> tuple[list[Hit], Hit | None]:
+) -> tuple[list[Hit], list[Chunk]]:
     """The passages to answer from, led by the section of the best article that answers the
-    question's kind ("why ..." -> its causes section), and that article's when-to-see-a-doctor
-    passage (or None). Retrieval picks the article; the question's kind picks the section."""
+    question's kind ("why ..." -> its causes section), and that article's chunks (the whole article,
+    for the answer's other lines). Retrieval picks the article; the question's kind picks the section."""
     if not hits:
-        return hits, None
+        return hits, []
     lead = hits[0]
     article = list(retriever.manifest.iter_chunks(lead.root, lead.source))
     passages = list(hits)
     if kind is not None:
+        texts: dict[str, str] = {}
+        for c in article:  # a section's kind is read from its heading and its opening chunk
+            texts.setdefault(c.section, c.text)
         same = [i for i, h in enumerate(passages[:n]) if (h.root, h.source) == (lead.root, lead.source)]
-        answering = [i for i in same if answers_kind(passages[i].section, kind)]
-        if answering:
-            passages.insert(0, passages.pop(answering[0]))
-        else:
-            candidates = [c for c in article if answers_kind(c.section, kind)]
+        # first a section of the kind itself, then one that also answers it (a duration question: the
+        # section that says how long, else the one that says what to do)
+        for answers in (
+            lambda heading: kind in section_kinds(heading, texts.get(heading, "")),
+            lambda heading: answers_kind(heading, kind, texts.get(heading, "")),
+        ):
+            answering = [i for i in same if answers(passages[i].section)]
+            if answering:
+                passages.insert(0, passages.pop(answering[0]))
+                break
+            candidates = [c for c in article if answers(c.section)]
             if candidates:
                 best = _closest(retriever, candidates, qv)
                 passages = [h for h in passages if h.chunk_id != best[0].id]
-                passages.insert(0, _as_hit(best[0], lead.score, best[1]))
-    doctor = next((c for c in article if DOCTOR in section_kinds(c.section)), None)
-    return passages, (_as_hit(doctor, 0.0, None) if doctor is not None else None)
+                passages.insert(0, as_hit(best[0], best[1], lead.score))
+                break
+    return passages, article
 
 
 def _closest(retriever: Retriever, chunks: list[Chunk], qv: np.ndarray) -> tuple[Chunk, float | None]:
@@ -279,7 +288,9 @@ def _closest(retriever: Retriever, chunks: list[Chunk], qv: np.ndarray) -> tuple
     return chunks[i], score
 
 
-def _as_hit(c: Chunk, score: float, dense: float | None, keyword: float | None = None) -> Hit:
+def as_hit(c: Chunk, dense: float | None, score: float | None = None, keyword: float | None = None) -> Hit:
+    """A stored chunk as a search hit (`score` defaults to its cosine)."""
+    score = score if score is not None else (dense or 0.0)
     return Hit(
         source=c.source,
         title=c.title,

@@ -1,0 +1,374 @@
+"""The article's own answer, in its order: when the section that answers the question's kind leads,
+the answer is that section — a numbered procedure with every step, numbered; a list with the sentence
+that introduces it; a short section whole — condensed to each point's label or first sentence when it
+does not fit the word budget, and cut only at its end (with how many points the article gives more).
+Before it come the lines a reader must see first: for a question about a group of people (pregnancy,
+a child, an older person) the article's line for that group, or a note that the articles found do not
+address it; for a "how long" question the sentence that gives the time. After it, for self-care
+questions, the article's when-to-see-a-doctor line.
+
+Questions whose answer spans sections, and passages with no structure (a long paragraph), are answered
+sentence by sentence (`ExtractiveAnswerer`), with the same lines first and last.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..embedding.base import embed_on_query_path
+from ..embedding.embedder import Embedder
+from ..search.intent import DOCTOR, DURATION, QUALIFIERS, Qualifier, answers_kind, section_kinds, sentence_answers
+from ..text import LIST_MARKER, sentence_spans
+from ..types import Answer, Chunk, Hit
+from .boilerplate import CorpusStats
+from .draft import Draft, Line, Part, passage_key, render, words
+from .extractive import SAFETY_NET_KINDS, ExtractiveAnswerer, not_covered
+from .subjects import names_one, subjects_in
+from .units import Unit, says_something, split_units
+
+_LABEL = re.compile(r"^(?P<label>[^:]{3,80}?):\s+\S")
+"""A list item written "Label: explanation" ("Pinch the soft part of the nose: Use your thumb ...")."""
+MAX_LABEL_WORDS = 12
+
+
+@dataclass(frozen=True)
+class SectionPassage:
+    """One section of an article, its chunks merged (overlaps removed) into one passage to quote."""
+
+    hit: Hit
+    """A passage of the whole section: the first chunk's identity, the section's whole text."""
+    chunks: tuple[Chunk, ...]
+
+    @property
+    def heading(self) -> str:
+        return self.hit.section
+
+
+def article_sections(chunks: Iterable[Chunk], score: float = 0.0) -> list[SectionPassage]:
+    """The sections of an article (its chunks in order, grouped by heading), each one passage."""
+    from ..ingest.fulltext import merge_overlap
+
+    groups: list[list[Chunk]] = []
+    for c in sorted(chunks, key=lambda c: c.position):
+        if groups and groups[-1][0].section == c.section:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    out = []
+    for group in groups:
+        text = group[0].text
+        for c in group[1:]:
+            text = merge_overlap(text, c.text)
+        first, last = group[0], group[-1]
+        hit = Hit(
+            source=first.source,
+            title=first.title,
+            section=first.section,
+            text=text,
+            url=first.url,
+            score=score,
+            root=first.root,
+            position=first.position,
+            chunk_id=first.id,
+            page=first.page,
+            page_end=last.page_end if last.page_end is not None else last.page,
+        )
+        out.append(SectionPassage(hit, tuple(group)))
+    return out
+
+
+# --- a section as its points ------------------------------------------------------------------
+
+
+@dataclass
+class Point:
+    """A point of a section, in document order: a paragraph's sentences, or a list item (with the
+    sentence that introduces its list, if any)."""
+
+    units: list[Unit]
+    marker: str = ""
+    """The list marker as written ("1.", "-") for a list item; "" for prose."""
+    lead_in: bool = False
+    """A sentence ending in ":" that introduces the list items after it."""
+
+    @property
+    def is_item(self) -> bool:
+        return bool(self.marker)
+
+
+def section_points(passage: Hit, stats: CorpusStats | None = None) -> list[Point]:
+    """The points of a section passage, in order (boilerplate, references and cut sentences left out)."""
+    units = [u for u in split_units(passage.text) if says_something(u, passage.section, stats)]
+    points: list[Point] = []
+    for u in units:
+        if u.is_item:
+            line_start = passage.text.rfind("\n", 0, u.start) + 1
+            m = LIST_MARKER.match(passage.text[line_start : u.start + 1])
+            raw = m.group(0).strip() if m else "-"
+            points.append(Point([u], "-" if raw in "*•+" else raw))
+        else:
+            lead_in = u.text.rstrip().endswith(":")
+            same_paragraph = (
+                points
+                and not points[-1].is_item
+                and not points[-1].lead_in
+                and "\n" not in passage.text[points[-1].units[-1].end : u.start]
+            )
+            if same_paragraph and not lead_in:
+                points[-1].units.append(u)
+            else:
+                points.append(Point([u], lead_in=lead_in))
+    # a lead-in with no item after it introduces nothing that is kept
+    return [p for i, p in enumerate(points) if not p.lead_in or (i + 1 < len(points) and points[i + 1].is_item)]
+
+
+def condensed(point: Point, short: bool = False) -> Unit:
+    """A point in fewer words: its first sentence (an item "Label: explanation" keeps its label and the
+    explanation's first sentence), or with `short` an item's label alone ("Pinch the soft part of the
+    nose"). A lead-in stays whole. Always a verbatim piece of the passage."""
+    u = point.units[0]
+    if point.lead_in:
+        return u
+    m = _LABEL.match(u.text)
+    if short and point.is_item and m and words(m["label"]) <= MAX_LABEL_WORDS:
+        label = m["label"].rstrip()
+        return Unit(u.passage, u.start, u.start + len(label), label, u.is_item)
+    spans = sentence_spans(u.text)
+    if len(spans) > 1:
+        a, b = spans[0]
+        return Unit(u.passage, u.start + a, u.start + b, u.text[a:b], u.is_item)
+    return u
+
+
+def quote_section(passage: Hit, points: list[Point], budget: int) -> tuple[list[Line], int]:
+    """The section's lines within `budget` words: whole if it fits, else each point cut to its first
+    sentence, else to its label, and if that does not fit either, the first points that do (a lead-in
+    only with an item after it). Returns the lines and how many points were left out at the end."""
+    whole = [Line(u.text, passage, u, p.marker if p.is_item else "") for p in points for u in p.units]
+    if sum(words(ln.text) for ln in whole) <= budget:
+        return whole, 0
+    first = [Line(condensed(p).text, passage, condensed(p), p.marker) for p in points]
+    if sum(words(ln.text) for ln in first) <= budget:
+        return first, 0
+    short = [Line(condensed(p, short=True).text, passage, condensed(p, short=True), p.marker) for p in points]
+    lines: list[Line] = []
+    used = 0
+    for i, (p, line) in enumerate(zip(points, short, strict=True)):
+        cost = words(line.text)
+        if p.lead_in and i + 1 < len(points):
+            cost += words(short[i + 1].text)  # never a lead-in without its first item
+        if lines and used + cost > budget:
+            left = sum(1 for q in points[i:] if not q.lead_in)
+            return lines, left
+        lines.append(line)
+        used += words(line.text)
+    return lines, 0
+
+
+def has_structure(points: list[Point]) -> bool:
+    return any(p.is_item for p in points)
+
+
+# --- the lines that come first ----------------------------------------------------------------
+
+
+def named_groups(question: str) -> list[Qualifier]:
+    """The groups of people the question is about (pregnancy, children, older people)."""
+    return [q for q in QUALIFIERS if q.question.search(question)]
+
+
+def lead_in(units: list[Unit], item: Unit) -> Unit | None:
+    """The sentence that introduces the list an item belongs to ("Get medical advice if:"), when only
+    list items stand between them."""
+    before = [u for u in units if u.start < item.start]
+    for u in reversed(before):
+        if not u.is_item:
+            return u if u.text.rstrip().endswith(":") else None
+    return None
+
+
+class Composer:
+    """Puts an answer together from the routed passages of one question (see the module doc)."""
+
+    def __init__(self, embedder: Embedder, sentences: ExtractiveAnswerer, budget: int = 150):
+        self.embedder = embedder
+        self.sentences = sentences
+        """Sentence-by-sentence answers, where the answer is not one section."""
+        self.budget = budget
+        """Words before the when-to-see-a-doctor lines (Settings.answer_words)."""
+
+    def answer(
+        self,
+        question: str,
+        passages: list[Hit],
+        article: list[Chunk],
+        qv: np.ndarray,
+        *,
+        kind: str | None = None,
+        stats: CorpusStats | None = None,
+        groups_in: str = "",
+    ) -> Answer:
+        """The answer to `question` from `passages` (routed: the section that answers its kind first)
+        and the whole `article` they lead with. `groups_in`: more text that may name a group of people
+        (the question as typed, before a follow-up was folded)."""
+        sections = article_sections(article)
+        lead = self._lead_section(passages, sections)
+        draft = Draft()
+        medicine = next((s.text for s in subjects_in(question) if s.kind == "medicine" and names_one(s)), None)
+        for group in named_groups(f"{question}\n{groups_in}"):
+            found = self.group_lines(group, qv, sections, lead, stats)
+            if found is None:
+                draft.lead.append(Part([Line(group.note_for(medicine))]))
+            elif found and not draft.cites(found[0][0], found[-1][1]):
+                lines = [Line(u.text, hit, u, "-" if u.is_item else "") for hit, u in found]
+                draft.lead.append(Part(lines, label=group.heading))
+        if kind == DURATION:
+            found = self.time_line(qv, sections, lead, stats)
+            if found is not None and not draft.cites(*found):
+                draft.lead.append(Part([Line(found[1].text, found[0], found[1])]))
+        budget = max(self.budget - draft.words(), self.budget // 3)
+        if lead is not None:
+            draft.body = self._quote(lead, draft, budget, stats)
+        if not draft.body:
+            draft.body = self._trim(self.sentences.parts(question, passages, qv, kind=kind, stats=stats), draft, budget)
+        if not draft.body and not draft.lead:
+            return not_covered(question, passages)
+        if kind in SAFETY_NET_KINDS:
+            draft.closing = self._doctor(sections, draft, stats)
+        hits = [lead.hit, *passages] if lead is not None else passages
+        return render(question, draft, hits)
+
+    @staticmethod
+    def _lead_section(passages: list[Hit], sections: list[SectionPassage]) -> SectionPassage | None:
+        """The section of the article that the first passage belongs to."""
+        if not passages:
+            return None
+        first = passages[0]
+        return next(
+            (s for s in sections if (s.hit.root, s.hit.source, s.heading) == (first.root, first.source, first.section)),
+            None,
+        )
+
+    def _quote(self, lead: SectionPassage, draft: Draft, budget: int, stats: CorpusStats | None) -> list[Part]:
+        """The answering section as the body, when it is a list or short enough to quote whole."""
+        points = section_points(lead.hit, stats)
+        if not points:
+            return []
+        whole = sum(words(u.text) for p in points for u in p.units)
+        if not has_structure(points) and whole > budget:
+            return []  # a long paragraph: its best sentences answer better than its first ones
+        lines, more = quote_section(lead.hit, points, budget)
+        if not has_structure(points):  # a list stays whole even where a line before repeats an item
+            lines = [ln for ln in lines if ln.unit is None or not draft.cites(lead.hit, ln.unit)]
+        parts = [Part(lines)] if lines else []
+        if more:
+            parts.append(
+                Part([Line(f"*The article gives {more} more point{'s' if more != 1 else ''} in this section.*")])
+            )
+        return parts
+
+    @staticmethod
+    def _trim(parts: list[Part], draft: Draft, budget: int) -> list[Part]:
+        """Sentence-mode parts within the budget (whole parts, best first; the first always) and
+        without what the lines before them already say."""
+        out: list[Part] = []
+        used = 0
+        for part in parts:
+            part.lines = [ln for ln in part.lines if ln.unit is None or not draft.cites(ln.hit, ln.unit)]
+            cost = sum(words(ln.text) for ln in part.lines)
+            if not part.lines or (out and used + cost > budget):
+                continue
+            out.append(part)
+            used += cost
+        return out
+
+    @staticmethod
+    def _doctor(sections: list[SectionPassage], draft: Draft, stats: CorpusStats | None) -> Part | None:
+        """One line of the article's when-to-see-a-doctor section (with the item after it, when the
+        line introduces a list), unless the answer already quotes that section."""
+        doctor = next((s for s in sections if DOCTOR in section_kinds(s.heading, s.hit.text)), None)
+        if doctor is None:
+            return None
+        if any(
+            ln.hit is not None and passage_key(ln.hit) == passage_key(doctor.hit)
+            for p in draft.lead + draft.body
+            for ln in p.lines
+        ):
+            return None
+        units = [u for u in split_units(doctor.hit.text) if says_something(u, doctor.heading, stats)]
+        if not units:
+            return None
+        picked = units[:2] if units[0].text.rstrip().endswith(":") and len(units) > 1 else units[:1]
+        lines = [Line(u.text, doctor.hit, u, "-" if u.is_item else "") for u in picked]
+        return Part(lines, label=f"{doctor.heading or 'When to see a doctor'}:")
+
+    def group_lines(
+        self,
+        group: Qualifier,
+        qv: np.ndarray,
+        sections: list[SectionPassage],
+        lead: SectionPassage | None,
+        stats: CorpusStats | None,
+    ) -> list[tuple[Hit, Unit]] | None:
+        """The article's line for a group of people, to lead the answer: of the sentences and list items
+        that name the group in the answering section, the when-to-see-a-doctor section or a section
+        about the group, the one closest to the question (with the sentence that introduces its list).
+        [] when the article names the group only elsewhere (it speaks of them, but not to this
+        question); None when it never does."""
+        found: list[tuple[Hit, Unit, list[Unit]]] = []
+        named = False
+        for s in sections:
+            units = [u for u in split_units(s.hit.text) if says_something(u, s.heading, stats)]
+            naming = [u for u in units if group.passage.search(u.text) and not u.text.rstrip().endswith(":")]
+            named = named or bool(naming) or bool(group.passage.search(s.heading))
+            if s is lead or DOCTOR in section_kinds(s.heading, s.hit.text) or group.passage.search(s.heading):
+                found.extend((s.hit, u, units) for u in naming)
+        if not found:
+            return [] if named else None
+        vecs = embed_on_query_path(self.embedder, [f"{h.title}: {u.text}" for h, u, _ in found])
+        hit, unit, units = found[int(np.argmax(vecs @ qv))]
+        intro = lead_in(units, unit) if unit.is_item else None
+        return [(hit, intro), (hit, unit)] if intro is not None else [(hit, unit)]
+
+    def time_line(
+        self, qv: np.ndarray, sections: list[SectionPassage], lead: SectionPassage | None, stats: CorpusStats | None
+    ) -> tuple[Hit, Unit] | None:
+        """The sentence of the article that gives the time a "how long" question asks for: the one of
+        the sentences that state a time (a number of minutes, days, weeks ...) closest to the question,
+        the answering section's first."""
+        found: list[tuple[Hit, Unit]] = []
+        for s in sorted(sections, key=lambda s: s is not lead):
+            for u in split_units(s.hit.text):
+                if sentence_answers(u.text, DURATION) and says_something(u, s.heading, stats):
+                    found.append((s.hit, u))
+        if not found:
+            return None
+        vecs = embed_on_query_path(self.embedder, [f"{h.title}: {u.text}" for h, u in found])
+        scores = vecs @ qv + np.array(
+            [0.05 * (lead is not None and passage_key(h) == passage_key(lead.hit)) for h, _ in found]
+        )
+        return found[int(np.argmax(scores))]
+
+
+__all__ = [
+    "Composer",
+    "Draft",
+    "Line",
+    "Part",
+    "Point",
+    "SectionPassage",
+    "answers_kind",
+    "article_sections",
+    "condensed",
+    "lead_in",
+    "has_structure",
+    "named_groups",
+    "quote_section",
+    "render",
+    "section_points",
+    "words",
+]

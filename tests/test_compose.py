@@ -1,0 +1,243 @@
+"""The article's whole answer, in its order (issue 22): a procedure keeps every step, numbered; a list
+keeps its lead-in; what does not fit is condensed or cut at the end with how much more there is; the
+group a question names and the time a "how long" question asks for come first; sections are known by
+their heading and wording on headings nobody here wrote; a question naming what no article mentions
+is refused with the name.
+
+The articles of the small store below were written for these tests, with headings phrased unlike
+`corpus/` and the dev corpora."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.answering.compose import condensed, quote_section, section_points
+from assistant.answering.subjects import base_forms, lookup, subjects_in
+from assistant.eval.metrics import citation_problems, first_sentence, plain_words
+from assistant.search.intent import (
+    CAUSE,
+    CONTAGIOUS,
+    DOCTOR,
+    DURATION,
+    PREVENTION,
+    SYMPTOMS,
+    TREATMENT,
+    content_kinds,
+    question_kind,
+    section_kinds,
+)
+from assistant.types import Hit
+
+from .helpers_answers import assert_quotes_its_citations
+
+STEPS = (
+    "1. Rinse the area: Hold it under cool running water for several minutes to wash away grit.\n\n"
+    "2. Press on it: Use a clean pad and firm pressure until the bleeding stops. Lift it to look after a while.\n\n"
+    "3. Cover it: Put on a plaster or a dressing that is bigger than the wound.\n\n"
+    "4. Check it daily: Change the dressing if it gets wet or dirty."
+)
+
+
+def _hit(text: str, section: str = "Patching it up") -> Hit:
+    return Hit(source="grazes.txt", title="Grazes", section=section, text=text, url=None, score=1.0, root="/r")
+
+
+# --- a section as its points ------------------------------------------------------------------
+
+
+def test_a_short_procedure_is_quoted_whole_with_its_numbers_in_order():
+    hit = _hit(STEPS)
+    lines, more = quote_section(hit, section_points(hit), budget=150)
+    assert more == 0
+    assert [ln.marker for ln in lines] == ["1.", "2.", "3.", "4."]
+    assert lines[0].text.startswith("Rinse the area: Hold it under cool running water")
+
+
+def test_a_long_procedure_is_condensed_point_by_point_never_cut_from_the_start():
+    hit = _hit(STEPS)
+    first, _ = quote_section(hit, section_points(hit), budget=58)  # each item's first sentence fits
+    assert [ln.text for ln in first][1] == "Press on it: Use a clean pad and firm pressure until the bleeding stops."
+    labels, more = quote_section(hit, section_points(hit), budget=12)  # only the labels fit
+    assert [ln.text for ln in labels] == ["Rinse the area", "Press on it", "Cover it", "Check it daily"]
+    assert more == 0
+    cut, more = quote_section(hit, section_points(hit), budget=6)  # not even that: the first ones, and a count
+    assert [ln.text for ln in cut] == ["Rinse the area", "Press on it"] and more == 2
+    for ln in cut:  # every line is a verbatim piece of the passage, so it can be cited
+        assert ln.text in STEPS
+
+
+def test_a_list_keeps_the_sentence_that_introduces_it_and_a_lead_in_never_stands_alone():
+    text = "Grazes usually heal on their own.\n\nGet it looked at if:\n\n- it is deep\n- there is grit you cannot shift"
+    hit = _hit(text)
+    points = section_points(hit)
+    assert [p.lead_in for p in points] == [False, True, False, False]
+    cut, more = quote_section(hit, points, budget=14)
+    assert [ln.text for ln in cut] == ["Grazes usually heal on their own.", "Get it looked at if:", "it is deep"]
+    assert more == 1
+    lone = _hit("Grazes usually heal on their own. Get it looked at if:")
+    assert [u.text for p in section_points(lone) for u in p.units] == ["Grazes usually heal on their own."]
+
+
+def test_condensing_an_item_keeps_its_label_and_a_paragraph_its_first_sentence():
+    hit = _hit("- Keep it clean: Wash it gently. Pat it dry.\n\nScabs form within days. They fall off later.")
+    item, para = section_points(hit)
+    assert condensed(item).text == "Keep it clean: Wash it gently."
+    assert condensed(item, short=True).text == "Keep it clean"
+    assert condensed(para).text == "Scabs form within days."
+
+
+# --- answers over the shipped corpus ---------------------------------------------------------
+
+
+def test_a_first_aid_answer_gives_every_step_in_order(shipped_bot):
+    answer = shipped_bot.ask("blood is pouring from my nose, what do I do right now?")
+    assert_quotes_its_citations(answer)
+    steps = re.findall(r"^(\d+)\. ", answer.text, re.M)
+    assert steps == [str(i) for i in range(1, len(steps) + 1)] and len(steps) >= 5
+    text = answer.text.lower()
+    assert text.index("lean forward") < text.index("pinch") < text.index("10 to 15 minutes")
+
+
+def test_a_medicine_question_about_pregnancy_leads_with_the_note_naming_the_medicine(shipped_bot):
+    answer = shipped_bot.ask("I'm pregnant, can I take ibuprofen for a migraine?")
+    assert first_sentence(answer).startswith("The articles found do not say whether ibuprofen is safe in pregnancy")
+    assert citation_problems(answer) == []
+
+
+def test_the_articles_own_line_for_a_group_leads_with_the_sentence_that_introduces_it(shipped_bot):
+    answer = shipped_bot.ask("my 6 year old has a fever of 39, what should I do?")
+    head = answer.text.split("\n\n")[0]
+    assert head.startswith("**For children:**")
+    assert "child" in head and "do not say" not in answer.text
+    assert citation_problems(answer) == []
+
+
+def test_a_how_long_question_opens_with_the_time(shipped_bot):
+    answer = shipped_bot.ask("how long does a sprained ankle take to heal?")
+    opening = " ".join(plain_words(answer.text)[:30])
+    assert re.search(r"\b(?:days?|weeks?|months?)\b", opening), answer.text
+
+
+def test_an_answer_within_the_word_budget(shipped_bot):
+    answer = shipped_bot.ask("why do I get leg cramps at night?")
+    body = answer.text[: answer.text.index(answer.closing)] if answer.closing else answer.text
+    assert len(plain_words(body)) <= shipped_bot.settings.answer_words
+
+
+# --- kinds of questions and sections, on wording nobody here wrote -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("heading", "kind"),
+    [
+        ("What brings it on", CAUSE),
+        ("Usual culprits", CAUSE),
+        ("Can you pass it on?", CONTAGIOUS),
+        ("Self-help at home", TREATMENT),
+        ("Easing the soreness", TREATMENT),
+        ("Keeping flare-ups at bay", PREVENTION),
+        ("Spotting the early signs", SYMPTOMS),
+        ("When to worry", DOCTOR),
+        ("Red flags that need a GP", DOCTOR),
+        ("How long it lasts", DURATION),
+    ],
+)
+def test_section_kinds_from_general_wording(heading, kind):
+    assert kind in section_kinds(heading)
+
+
+def test_a_heading_that_names_no_kind_is_read_from_its_sentences():
+    assert content_kinds(
+        "Ring your surgery or an out-of-hours service if:\n- the redness spreads\n- you feel feverish"
+    ) == {DOCTOR}
+    steps = "1. Soak the finger in warm water.\n2. Dry the skin.\n3. Press the edges together gently."
+    assert section_kinds("If all else fails", steps) == {TREATMENT}
+    assert section_kinds("A bit of background", "Some people get them more than others.") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("can my kids catch it off me", CONTAGIOUS),
+        ("is it ok to go back to school with it", CONTAGIOUS),
+        ("how do I get a splinter out of my thumb", TREATMENT),
+        ("is it ok to just leave it alone", TREATMENT),
+        ("how do I stop getting them every winter", PREVENTION),
+        ("could it just be a bruise", SYMPTOMS),
+        ("how many days till it clears", DURATION),
+        ("is it serious if it keeps happening", DOCTOR),
+    ],
+)
+def test_question_kinds_from_general_wording(question, kind):
+    assert question_kind(question) == kind
+
+
+# --- what a question is about ----------------------------------------------------------------
+
+
+def test_subjects_are_conditions_creatures_body_parts_and_medicines_from_wordnet():
+    assert lookup("ticks").kind == "creature" and lookup("lice").lemma == "louse"
+    assert lookup("ibuprofen").kind == "medicine" and lookup("eyelid").kind == "body"
+    assert lookup("stye").kind == "condition" and "sty" in lookup("stye").synonyms
+    assert lookup("kid") is None and lookup("mum") is None  # a child or a mother before a goat or a flower
+    assert "pinkeye" in base_forms("pink eye")
+    found = subjects_in("how do I get rid of athlete's foot and a verruca on my heel")
+    assert found[0].lemma == "athlete's foot"  # the longest phrase first, "foot" not taken again
+    assert "foot" not in [s.text for s in found]
+
+
+@pytest.fixture(scope="module")
+def garden_bot(tmp_path_factory, embedder):
+    """A store of two articles written for this module (stings and grazes)."""
+    from assistant import Assistant, Settings
+
+    root = tmp_path_factory.mktemp("garden")
+    corpus = root / "articles"
+    corpus.mkdir()
+    (corpus / "stings.md").write_text(
+        "---\ntitle: Wasp and bee stings\n---\n\n# Wasp and bee stings\n\n"
+        "A sting hurts at once and leaves a red, swollen, tickly patch that settles within a day or two.\n\n"
+        "## Straight after\n\n1. Scrape out a bee's sting sideways with a fingernail.\n"
+        "2. Wash the skin with soap and water.\n3. Hold something cold on it for ten minutes.\n\n"
+        "## Ring for help if\n\nCall an ambulance if the lips or throat swell or breathing gets hard.\n",
+        encoding="utf-8",
+    )
+    (corpus / "grazes.txt").write_text("Grazes\n\nGrazes\n\n" + "Patching it up\n\n" + STEPS + "\n", encoding="utf-8")
+    bot = Assistant.open(settings=Settings.from_env(store=root / "store"), embedder=embedder)
+    bot.ingest([corpus])
+    yield bot
+    bot.close()
+
+
+def test_a_named_creature_no_article_mentions_is_refused_by_name_even_when_a_word_shares_its_stem(garden_bot):
+    answer = garden_bot.ask("found a tick stuck in my arm after a walk, how do I get it off?")
+    assert not answer.covered, answer.text
+    assert "No article here mentions “tick”" in answer.text  # "tickly" is in the stings article: not a tick
+    assert answer.citations and answer.citations[0].source == "stings.md"  # the closest article is offered
+
+
+def test_a_question_the_articles_cover_is_answered(garden_bot):
+    answer = garden_bot.ask("a bee got me on the arm, what should I do?")
+    assert answer.covered and answer.citations[0].section == "Straight after"
+    assert_quotes_its_citations(answer)
+
+
+def test_an_offered_article_answers_when_asked_from_it(garden_bot):
+    answer = garden_bot.ask("found a tick stuck in my arm, how do I get it off?", source="stings.md")
+    assert answer.covered and {c.source for c in answer.citations} == {"stings.md"}
+    with pytest.raises(Exception, match="No article 'nope.md'"):
+        garden_bot.ask("anything", source="nope.md")
+
+
+def test_a_refusal_offers_only_articles_close_enough_to_click(garden_bot):
+    answer = garden_bot.ask("what is the capital of Peru?")
+    assert not answer.covered and not answer.citations and "No article comes close" in answer.text
+
+
+def test_the_subject_list_ships_with_its_licence():
+    data = Path(__import__("assistant").__file__).parent / "data"
+    assert (data / "subjects.tsv.gz").stat().st_size > 100_000
+    assert "Princeton University" in (data / "WORDNET_LICENSE").read_text()
