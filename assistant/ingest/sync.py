@@ -41,6 +41,7 @@ from .articles import (
     PARSER_VERSION,
     SKIPPED_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
+    TEXT_PARSER_VERSION,
     parse_article,
     read_file,
 )
@@ -152,11 +153,13 @@ class Syncer:
         """Whether `recover` found an interrupted ingest (then `recheck` checks again after the sync)."""
 
     def fingerprint(self, data: bytes, source: str = "") -> str:
-        """The bytes and the configuration that made the chunks; a PDF's also names the PDF reader's version,
-        so changing that re-parses PDFs only (other formats keep their fingerprints)."""
+        """The bytes and the configuration that made the chunks; a PDF's also names the PDF reader's version
+        and a .txt file's the text reader's, so changing one re-parses its files only (others keep theirs)."""
         key = self.config_key
         if source.lower().endswith(".pdf"):
             key += f":pdf{PDF_PARSER_VERSION}"
+        elif source.lower().endswith(".txt"):
+            key += f":txt{TEXT_PARSER_VERSION}"
         return hashlib.sha256(data + b"\x00" + key.encode()).hexdigest()
 
     # --- recovery ---------------------------------------------------------------------------
