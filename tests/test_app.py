@@ -91,6 +91,51 @@ def test_ask_endpoint_answers_with_sources(server):
     assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
 
 
+FOLLOW_UP = "how can I make them stop quickly?"
+
+
+def test_ask_endpoint_answers_a_follow_up_given_the_history_as_the_chat_does(server, app):
+    from gradio_client import Client
+
+    url, _ = server
+    client = Client(url, verbose=False, download_files=False)
+    first = client.predict("why cramps at night?", api_name="/ask")
+    alone = client.predict(FOLLOW_UP, api_name="/ask")
+    after_questions = client.predict(FOLLOW_UP, ["why cramps at night?"], api_name="/ask")
+    after_messages = client.predict(
+        question=FOLLOW_UP, api_name="/ask",
+        history=[{"role": "user", "content": "why cramps at night?"}, {"role": "assistant", "content": first}],
+    )
+    assert "**Sources**" not in alone  # without the conversation it is refused, as the issue found
+    _, chat = final_message(app, FOLLOW_UP, [{"role": "user", "content": "why cramps at night?"},
+                                             {"role": "assistant", "content": "Cold and tired muscles. [1]"}])
+    for answer in (after_questions, after_messages):
+        assert "The fastest ways to stop a leg cramp" in answer and "leg-cramps-at-night.txt" in answer
+        assert answer.split("**Sources**")[0] == chat.split("**Sources**")[0]  # the chat's answer, word for word
+    params = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/ask"]["parameters"]
+    assert [(p["parameter_name"], p["parameter_has_default"]) for p in params] == [("question", False), ("history", True)]
+
+
+def test_ask_endpoint_gives_markdown_without_html(server):
+    from gradio_client import Client
+
+    url, _ = server
+    markdown = Client(url, verbose=False, download_files=False).predict("why cramps at night?", api_name="/ask")
+    assert "<" not in markdown.replace("\\<", "")  # no tag: no <mark>, <a>, <sub> (a "<" of the text is escaped)
+    assert "**Sources**" in markdown and "\n> " in markdown  # the quotes are Markdown block quotes
+    assert "relevance 0.00" not in markdown
+
+
+def test_ask_endpoint_refuses_a_history_it_cannot_read_clearly(server):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    url, _ = server
+    client = Client(url, verbose=False, download_files=False)
+    with pytest.raises(AppError, match=r"history item 2 .* is neither a question nor a message"):
+        client.predict(FOLLOW_UP, ["why cramps at night?", {"who": "me"}], api_name="/ask")
+
+
 def test_ask_endpoint_refuses_an_empty_question_clearly(server):
     from gradio_client import Client
     from gradio_client.exceptions import AppError

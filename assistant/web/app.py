@@ -32,9 +32,8 @@ from .reader import Reader
 from .render import (
     ARTICLE_COLUMNS,
     ARTICLE_PARAM,
-    CLOSEST_HEADING,
     PASSAGE_COLUMNS,
-    SOURCES_HEADING,
+    answer_part,
     escape_text,
     escape_user_text,
     passage_rows,
@@ -164,9 +163,7 @@ def plain_history(history: list) -> list:
         if isinstance(m, dict) and m.get("role") == "user":
             m = {**m, "content": html.unescape(message_text(m.get("content")))}
         elif isinstance(m, dict) and m.get("role") == "assistant":
-            text = message_text(m.get("content"))
-            text = text.split(f"\n\n{SOURCES_HEADING}", 1)[0].split(f"\n\n{CLOSEST_HEADING}", 1)[0]
-            m = {**m, "content": text}
+            m = {**m, "content": answer_part(message_text(m.get("content")))}
         out.append(m)
     return out
 
