@@ -77,9 +77,11 @@ def session_results(mcp_app):
     return {t.name: t for t in tools}, results
 
 
-def test_the_app_prints_the_mcp_endpoint(mcp_app):
-    url, _ = mcp_app
+def test_the_app_prints_the_mcp_endpoint_once(mcp_app):
+    url, output = mcp_app
     assert url.startswith("http://127.0.0.1:") and url.endswith("/gradio_api/mcp/")
+    start = output[: next(i for i, line in enumerate(output) if line.startswith("Ready in")) + 1]
+    assert sum("/gradio_api/mcp" in line for line in start) == 1, "".join(start)  # not Gradio's block as well
 
 
 def test_tools_are_listed_with_descriptions_for_a_model(session_results):

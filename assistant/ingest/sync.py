@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..commands import command
 from ..embedding.embedder import Embedder
 from ..errors import ArticleError, CorpusError, StoreError
 from ..search.store import VectorIndexError, VectorStore, chunk_metadata
@@ -190,7 +191,7 @@ class Syncer:
         report = self.checker().run(repair=True)
         if not report.ok:
             raise StoreError(f"the store {self.manifest.path.parent} could not be repaired: "
-                             f"{'; '.join(report.problems)}. Run `python ingest.py --rebuild` to re-embed the articles.")
+                             f"{'; '.join(report.problems)}. Run `{command('ingest')} --rebuild` to re-embed the articles.")
         if report.repaired:
             log.warning("vector store repaired: %s", "; ".join(report.repaired))
         return report

@@ -176,7 +176,7 @@ class ChatApp:
     whose handlers the layout binds directly."""
 
     def __init__(self, assistant: Assistant, settings: Settings | None = None, answer_stream: AnswerStream | None = None,
-                 corpus: str | Path | None = None):
+                 corpus: str | Path | None = None, samples: bool = False):
         self.assistant = assistant
         self.settings = settings or assistant.settings
         self.corpus = Path(corpus or self.settings.corpus).expanduser().resolve()
@@ -187,7 +187,7 @@ class ChatApp:
         self.typing_seconds = TYPING_SECONDS
         self.ratings = Ratings(assistant)
         self.reader = Reader(assistant)
-        self.articles = ArticlesTab(assistant, self.settings, self.corpus)
+        self.articles = ArticlesTab(assistant, self.settings, self.corpus, samples=samples)
 
     # --- chat -----------------------------------------------------------------------------
 
@@ -261,9 +261,10 @@ class ChatApp:
 
 
 def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_stream: AnswerStream | None = None,
-             corpus: str | Path | None = None) -> gr.Blocks:
-    """The whole app as a gr.Blocks (launch it with `launch_kwargs()` for theme, css and safety options)."""
-    app = ChatApp(assistant, settings, answer_stream, corpus)
+             corpus: str | Path | None = None, samples: bool = False) -> gr.Blocks:
+    """The whole app as a gr.Blocks (launch it with `launch_kwargs()` for theme, css and safety options);
+    `samples`: the corpus is the sample articles shipped with the package (no uploads or deletes there)."""
+    app = ChatApp(assistant, settings, answer_stream, corpus, samples)
     with gr.Blocks(title="Health articles assistant", fill_height=True, analytics_enabled=False) as demo:
         demo.chat_app = app  # type: ignore[attr-defined]
         with gr.Row(elem_classes="app-header"):
