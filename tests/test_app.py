@@ -391,6 +391,23 @@ def test_upload_then_ask_then_delete(app, site, tmp_path):
     assert "not inside the corpus folder" in refused
 
 
+def test_over_the_shipped_sample_articles_the_app_neither_uploads_nor_deletes(site, tmp_path):
+    from assistant.web.articles_tab import NO_CHOICE
+
+    bot, settings, corpus = site
+    samples = ChatApp(bot, settings, corpus=corpus, samples=True).articles
+    new = tmp_path / "chilblains.md"
+    new.write_text(NEW_ARTICLE)
+    before = sorted(p.name for p in corpus.iterdir())
+    uploaded, *_ = samples.upload([str(new)], "", progress=NO_PROGRESS)
+    deleted, *_ = samples.delete("nosebleeds.txt", "")
+    for message in (uploaded, deleted):
+        assert "sample articles shipped with the package" in message and "--corpus DIR" in message
+    assert sorted(p.name for p in corpus.iterdir()) == before
+    assert "sample articles shipped with the package" in samples.corpus_line()
+    assert samples.corpus_choices()[0][1] == NO_CHOICE  # the delete list opens on what to do, not on a blank
+
+
 def test_oversize_upload_is_refused_with_the_limit(app, tmp_path):
     big = tmp_path / "big.txt"
     big.write_bytes(b"word " * 2_100_000)  # 10.5 MB

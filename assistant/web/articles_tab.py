@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 UPLOAD_TYPES = ".txt, .md, .html, .mhtml, .pdf or .docx"
 """The article formats the upload takes, as its label and its empty-upload message name them."""
 MAX_TABLE_ROWS = 1000
+NO_CHOICE = ""
+"""The delete list's first entry, chosen at start: it says what to do rather than showing an empty box."""
 
 
 class ArticlesTab:
@@ -49,7 +51,7 @@ class ArticlesTab:
         infos = self.assistant.articles()
         return (
             article_rows(infos, query or "")[:MAX_TABLE_ROWS],
-            gr.Dropdown(choices=self._choices(infos), value=None),
+            gr.Dropdown(choices=self._choices(infos), value=NO_CHOICE),
             self.corpus_line(infos),
         )
 
@@ -63,7 +65,8 @@ class ArticlesTab:
 
     def _choices(self, infos: list[ArticleInfo]) -> list[tuple[str, str]]:
         root = str(self.corpus)
-        return [(f"{a.title} — {a.source}", a.source) for a in infos if a.root == root]
+        return [("Choose an article to delete…", NO_CHOICE),
+                *((f"{a.title} — {a.source}", a.source) for a in infos if a.root == root)]
 
     def _sync(self, progress: gr.Progress) -> str:
         def step(done: int, total: int) -> None:
