@@ -26,8 +26,10 @@ class Corpus:
     def notice(self, own: str) -> str:
         """The line that says the samples are used, and `own`, how to use a folder of one's own instead."""
         count = sum(1 for p in self.folder.iterdir() if p.is_file())
-        return (f"No corpus folder here ({Path.cwd() / default_corpus()}): using the {count} sample articles "
-                f"shipped with the package (written for the project, not medical advice). For your own articles: {own}.")
+        return (
+            f"No corpus folder here ({Path.cwd() / default_corpus()}): using the {count} sample articles "
+            f"shipped with the package (written for the project, not medical advice). For your own articles: {own}."
+        )
 
 
 def default_corpus() -> Path:

@@ -1,6 +1,7 @@
-"""Small text helpers, each written once: the heading key, "title › section", one-line text, a count
-and its plural, cutting at a word, the list-item marker, sentence boundaries and HTML-attribute escaping. Readers, answerers,
-the conversation and the web page all use these (pure functions, no imports from the package)."""
+"""Small text helpers, each written once: the heading key, "title › section", one-line text, a count and
+its plural, cutting at a word, the list-item marker, sentence boundaries and HTML-attribute escaping.
+Readers, answerers, the conversation and the web page all use these (pure functions, no imports from the
+package)."""
 
 from __future__ import annotations
 

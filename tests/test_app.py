@@ -113,7 +113,8 @@ def test_ask_endpoint_answers_a_follow_up_given_the_history_as_the_chat_does(ser
         assert "The fastest ways to stop a leg cramp" in answer and "leg-cramps-at-night.txt" in answer
         assert answer.split("**Sources**")[0] == chat.split("**Sources**")[0]  # the chat's answer, word for word
     params = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/ask"]["parameters"]
-    assert [(p["parameter_name"], p["parameter_has_default"]) for p in params] == [("question", False), ("history", True)]
+    expected = [("question", False), ("history", True)]
+    assert [(p["parameter_name"], p["parameter_has_default"]) for p in params] == expected
 
 
 def test_ask_endpoint_gives_markdown_without_html(server):

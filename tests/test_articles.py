@@ -77,10 +77,12 @@ def test_a_title_and_a_nested_heading_followed_directly_by_text():
     "paragraph",
     [
         # hard-wrapped at 60 columns: a line that ends short only because the next word did not fit
-        "Swimmer's ear is an infection of the skin of the ear canal\nWhich runs from the opening of the ear to the eardrum. It\n"
+        "Swimmer's ear is an infection of the skin of the ear canal\n"
+        "Which runs from the opening of the ear to the eardrum. It\n"
         "is common in summer and in children who swim a great deal.",
-        "Keep the ear dry while it heals and avoid swimming for a\nweek or so, until the drops have done their work.",  # lower case
-        "Rest, ice and raising the leg help:\nApply ice for twenty minutes at a time.",  # the first line ends with a colon
+        # the next line goes on in lower case; the first line ends with a colon
+        "Keep the ear dry while it heals and avoid swimming for a\nweek or so, until the drops have done their work.",
+        "Rest, ice and raising the leg help:\nApply ice for twenty minutes at a time.",
         "- Redness and swelling\nClear fluid draining from the ear",  # a list item is not a heading
     ],
 )

@@ -165,4 +165,5 @@ def test_the_wheel_ships_the_sample_articles(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     articles = {p.name for p in (REPO / "corpus").iterdir() if p.is_file()}
     assert len(articles) >= 20
-    assert {n.removeprefix("assistant/sample_articles/") for n in names if n.startswith("assistant/sample_articles/")} == articles
+    packed = {n.removeprefix("assistant/sample_articles/") for n in names if n.startswith("assistant/sample_articles/")}
+    assert packed == articles

@@ -191,7 +191,8 @@ class Syncer:
         report = self.checker().run(repair=True)
         if not report.ok:
             raise StoreError(f"the store {self.manifest.path.parent} could not be repaired: "
-                             f"{'; '.join(report.problems)}. Run `{command('ingest')} --rebuild` to re-embed the articles.")
+                             f"{'; '.join(report.problems)}. Run `{command('ingest')} --rebuild` to re-embed "
+                             "the articles.")
         if report.repaired:
             log.warning("vector store repaired: %s", "; ".join(report.repaired))
         return report

@@ -185,7 +185,9 @@ def api_history(history: object) -> list[dict[str, str]] | None:
             role, content = item["role"], message_text(item["content"])
         else:
             shown = json.dumps(item, ensure_ascii=False, default=str)[:60]
-            raise ToolError(f"history item {i} ({shown}) is neither a question nor a message: history must be {HISTORY_FORMS}.")
+            raise ToolError(
+                f"history item {i} ({shown}) is neither a question nor a message: history must be {HISTORY_FORMS}."
+            )
         messages.append({"role": role, "content": answer_part(content) if role == "assistant" else content})
     return messages
 

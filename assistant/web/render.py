@@ -441,7 +441,7 @@ def article_rows(infos: Sequence[ArticleInfo], query: str = "") -> list[list]:
 
 
 __all__ = [
-    "ARTICLE_COLUMNS", "NOT_RANKED", "PASSAGE_COLUMNS", "Quote", "RenderedAnswer", "Source", "answer_part", "article_href",
-    "article_html", "article_key", "article_rows", "escape_attr", "escape_markdown", "escape_text", "escape_user_text",
+    "ARTICLE_COLUMNS", "NOT_RANKED", "PASSAGE_COLUMNS", "Quote", "RenderedAnswer", "Source", "answer_part",
+    "article_href", "article_html", "article_key", "article_rows", "escape_attr", "escape_markdown", "escape_text", "escape_user_text",
     "merge_sources", "passage_rows", "quote_of", "render_answer", "safe_url", "streaming_markdown",
 ]
