@@ -11,10 +11,16 @@ from pathlib import Path
 
 from .answering.asking import passages_wanted
 from .assistant import Assistant
+from .commands import command
 from .config import Settings
 from .errors import AssistantError, QuestionError, SettingsError, StoreError
 from .ingest.sync import resolve_folder
 from .log_setup import setup_logging
+from .samples import corpus_for
+from .terminal import answer_text, styled_output
+from .text import plural
+
+STORE_HELP = "store folder (default: ASSISTANT_STORE or ./data)"
 
 
 def ingest_main(argv: list[str] | None = None) -> int:
@@ -29,8 +35,9 @@ def _ingest(argv: list[str] | None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     p = argparse.ArgumentParser(description="Sync folders of articles into the store.")
-    p.add_argument("folders", nargs="*", help=f"folders of .txt/.md/.html/.mhtml/.pdf/.docx articles (default: {settings.corpus})")
-    p.add_argument("--store", type=Path, help=f"store folder (default: {settings.store})")
+    p.add_argument("folders", nargs="*", help="folders of .txt/.md/.html/.mhtml/.pdf/.docx articles (default: "
+                                             "ASSISTANT_CORPUS or ./corpus; the sample articles when there is none)")
+    p.add_argument("--store", type=Path, help=STORE_HELP)
     p.add_argument("--rebuild", action="store_true", help="empty the store first and re-embed everything")
     p.add_argument("--list", action="store_true", help="list the ingested articles (file, format and pages, title, chunks, time, folder) and exit")
     p.add_argument("--check", action="store_true",
@@ -39,8 +46,8 @@ def _ingest(argv: list[str] | None) -> int:
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
     args = p.parse_args(argv)
     setup_logging(args.verbose)
-    folders = args.folders or [settings.corpus]
     try:
+        folders = args.folders or [_default_folder(settings, args.list or args.check)]
         if args.list or args.check:
             _existing_store(args.store or settings.store)  # reading a mistyped --store must not create one
         else:
@@ -55,8 +62,8 @@ def _ingest(argv: list[str] | None) -> int:
         if args.list:
             infos = bot.articles()
             for a in infos:
-                print(f"{a.source}\t{a.kind}\t{a.title}\t{a.chunks} chunks\t{a.ingested_at}\t{a.root}")
-            print(f"{len(infos)} articles in {bot.store_dir}")
+                print(f"{a.source}\t{a.kind}\t{a.title}\t{plural(a.chunks, 'chunk')}\t{a.ingested_at}\t{a.root}")
+            print(f"{plural(len(infos), 'article')} in {bot.store_dir}")
             return 0
         report = bot.ingest(folders)
     except AssistantError as exc:
@@ -85,7 +92,7 @@ def _ask(argv: list[str] | None) -> int:
     prog = "python -m assistant" if Path(sys.argv[0]).name == "__main__.py" else None  # else the command's name
     p = argparse.ArgumentParser(prog=prog, description="Answer a question from the ingested articles.")
     p.add_argument("question")
-    p.add_argument("--store", type=Path, help="store folder (default: ASSISTANT_STORE or ./data)")
+    p.add_argument("--store", type=Path, help=STORE_HELP)
     p.add_argument("-k", type=_passages, default=None, help="passages to consider (at least 1)")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
@@ -95,13 +102,13 @@ def _ask(argv: list[str] | None) -> int:
         _existing_store(args.store or settings.store)
         bot = Assistant.open(args.store, settings=settings)
         if not bot.articles():
-            print("error: the store is empty: run `python ingest.py` first", file=sys.stderr)
+            print(f"error: the store is empty: run `{command('ingest')}` first", file=sys.stderr)
             return 1
         answer = bot.ask(args.question, k=args.k)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(answer)
+    print(answer_text(answer, styled=styled_output(sys.stdout)), end="")
     return 0
 
 
@@ -116,9 +123,18 @@ def _piped(main: Callable[[list[str] | None], int], argv: list[str] | None) -> i
     return code
 
 
+def _default_folder(settings: Settings, reading: bool) -> Path:
+    """The folder to sync when none is named: ASSISTANT_CORPUS or ./corpus, else the sample articles (said)."""
+    corpus = corpus_for(settings)
+    if corpus.samples and not reading:
+        print(corpus.notice(f"`{command('ingest')} DIR`"))
+    return corpus.folder
+
+
 def _existing_store(store: Path) -> None:
     if not Path(store).expanduser().exists():
-        raise StoreError(f"no store at {store}: run `python ingest.py` first (or check --store)")
+        raise StoreError(f"no store at {store}: run `{command('ingest')}` first (it reads ./corpus, or the sample "
+                         "articles shipped with the package when there is none), or check --store")
 
 
 def _passages(text: str) -> int:

@@ -1,6 +1,7 @@
-"""Small text helpers, each written once: the heading key, "title › section", one-line text, cutting
-at a word, the list-item marker, sentence boundaries and HTML-attribute escaping. Readers, answerers,
-the conversation and the web page all use these (pure functions, no imports from the package)."""
+"""Small text helpers, each written once: the heading key, "title › section", one-line text, a count and
+its plural, cutting at a word, the list-item marker, sentence boundaries and HTML-attribute escaping.
+Readers, answerers, the conversation and the web page all use these (pure functions, no imports from the
+package)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,11 @@ def nest_heading(*parts: str) -> str:
 def one_line(text: str) -> str:
     """The text with every run of whitespace (newlines too) made one space, stripped."""
     return _WS.sub(" ", text).strip()
+
+
+def plural(n: int, word: str) -> str:
+    """ "1 chunk", "3 chunks": a count and its word (an -s plural)."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def cut_at_word(text: str, limit: int, ellipsis: str = "") -> str:

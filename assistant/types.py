@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .text import title_section
+from .commands import command
+from .text import plural, title_section
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ class Citation:
 
 def page_count(pages: int) -> str:
     """ "1 page", "12 pages"."""
-    return f"{pages} page{'s' if pages != 1 else ''}"
+    return plural(pages, "page")
 
 
 def page_label(page: int | None, page_end: int | None = None) -> str:
@@ -148,8 +149,11 @@ class Answer:
     """The closing when-to-see-a-doctor lines that end `text` (a self-care answer's safety net), if any."""
 
     def __str__(self) -> str:
-        lines = [self.text, ""]
-        lines.extend(f"Note: {n}" for n in self.notes)
+        return "\n".join([self.text, "", *self.footer_lines()]).rstrip() + "\n"
+
+    def footer_lines(self) -> list[str]:
+        """What follows the text, as plain lines: the notes, what wrote the answer, the sources."""
+        lines = [f"Note: {n}" for n in self.notes]
         if self.backend != "extractive":
             lines.append(f"Written by {self.backend} from the sources below (citations checked).")
         if self.citations:
@@ -159,7 +163,7 @@ class Answer:
                 link = f" <{c.url}>" if c.url else ""
                 pages = f", {c.pages}" if c.pages else ""
                 lines.append(f"  [{c.n}] {where} ({c.source}{pages}){link}")
-        return "\n".join(lines).rstrip() + "\n"
+        return lines
 
 
 @dataclass
@@ -245,5 +249,5 @@ class CheckReport:
         lines += [f"repaired: {r}" for r in self.repaired]
         lines += [f"problem: {p}" for p in self.problems]
         lines.append(("consistent" if not self.repaired else "consistent after repair") if self.ok else
-                     "NOT consistent: run `python ingest.py --rebuild` to re-embed the articles")
+                     f"NOT consistent: run `{command('ingest')} --rebuild` to re-embed the articles")
         return "\n".join(lines)

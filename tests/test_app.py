@@ -91,6 +91,52 @@ def test_ask_endpoint_answers_with_sources(server):
     assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
 
 
+FOLLOW_UP = "how can I make them stop quickly?"
+
+
+def test_ask_endpoint_answers_a_follow_up_given_the_history_as_the_chat_does(server, app):
+    from gradio_client import Client
+
+    url, _ = server
+    client = Client(url, verbose=False, download_files=False)
+    first = client.predict("why cramps at night?", api_name="/ask")
+    alone = client.predict(FOLLOW_UP, api_name="/ask")
+    after_questions = client.predict(FOLLOW_UP, ["why cramps at night?"], api_name="/ask")
+    after_messages = client.predict(
+        question=FOLLOW_UP, api_name="/ask",
+        history=[{"role": "user", "content": "why cramps at night?"}, {"role": "assistant", "content": first}],
+    )
+    assert "**Sources**" not in alone  # without the conversation it is refused, as the issue found
+    _, chat = final_message(app, FOLLOW_UP, [{"role": "user", "content": "why cramps at night?"},
+                                             {"role": "assistant", "content": "Cold and tired muscles. [1]"}])
+    for answer in (after_questions, after_messages):
+        assert "The fastest ways to stop a leg cramp" in answer and "leg-cramps-at-night.txt" in answer
+        assert answer.split("**Sources**")[0] == chat.split("**Sources**")[0]  # the chat's answer, word for word
+    params = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/ask"]["parameters"]
+    expected = [("question", False), ("history", True)]
+    assert [(p["parameter_name"], p["parameter_has_default"]) for p in params] == expected
+
+
+def test_ask_endpoint_gives_markdown_without_html(server):
+    from gradio_client import Client
+
+    url, _ = server
+    markdown = Client(url, verbose=False, download_files=False).predict("why cramps at night?", api_name="/ask")
+    assert "<" not in markdown.replace("\\<", "")  # no tag: no <mark>, <a>, <sub> (a "<" of the text is escaped)
+    assert "**Sources**" in markdown and "\n> " in markdown  # the quotes are Markdown block quotes
+    assert "relevance 0.00" not in markdown
+
+
+def test_ask_endpoint_refuses_a_history_it_cannot_read_clearly(server):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    url, _ = server
+    client = Client(url, verbose=False, download_files=False)
+    with pytest.raises(AppError, match=r"history item 2 .* is neither a question nor a message"):
+        client.predict(FOLLOW_UP, ["why cramps at night?", {"who": "me"}], api_name="/ask")
+
+
 def test_ask_endpoint_refuses_an_empty_question_clearly(server):
     from gradio_client import Client
     from gradio_client.exceptions import AppError
@@ -346,6 +392,23 @@ def test_upload_then_ask_then_delete(app, site, tmp_path):
     assert all(a.source != "Chilblains-cold-toes.md" for a in bot.articles())
     refused, *_ = app.articles.delete("../store/manifest.sqlite3", "")
     assert "not inside the corpus folder" in refused
+
+
+def test_over_the_shipped_sample_articles_the_app_neither_uploads_nor_deletes(site, tmp_path):
+    from assistant.web.articles_tab import NO_CHOICE
+
+    bot, settings, corpus = site
+    samples = ChatApp(bot, settings, corpus=corpus, samples=True).articles
+    new = tmp_path / "chilblains.md"
+    new.write_text(NEW_ARTICLE)
+    before = sorted(p.name for p in corpus.iterdir())
+    uploaded, *_ = samples.upload([str(new)], "", progress=NO_PROGRESS)
+    deleted, *_ = samples.delete("nosebleeds.txt", "")
+    for message in (uploaded, deleted):
+        assert "sample articles shipped with the package" in message and "--corpus DIR" in message
+    assert sorted(p.name for p in corpus.iterdir()) == before
+    assert "sample articles shipped with the package" in samples.corpus_line()
+    assert samples.corpus_choices()[0][1] == NO_CHOICE  # the delete list opens on what to do, not on a blank
 
 
 def test_oversize_upload_is_refused_with_the_limit(app, tmp_path):

@@ -12,6 +12,24 @@ from .helpers_data import CORPUS, FIXTURE_ARTICLES, SHARED_DATA, needs_shared
 SEED = SHARED_DATA / "seed" / "why-leg-cramps-on-waking.txt"
 SCRAPED = FIXTURE_ARTICLES / "why-hands-go-numb-at-night.txt"
 """Our own article in the seed's scraped style: repeated title, numbered lists, site navigation, teasers."""
+TIGHT = FIXTURE_ARTICLES / "swimmers-ear.txt"
+"""Our own article whose headings are followed directly by their text (no blank line after a heading)."""
+TIGHT_HEADINGS = [
+    "What is swimmer's ear?",
+    "Symptoms",
+    "How is it treated?",
+    "How to prevent it",
+    "When to see a doctor",
+]
+
+
+def _sections(a) -> list[tuple[str, str]]:
+    return [(s.heading, s.text) for s in a.sections]
+
+
+def _blank_after_headings(text: str, headings: list[str]) -> str:
+    """The same article in the blank-line form: a blank line after each heading line."""
+    return "\n".join(f"{line}\n" if line in headings else line for line in text.split("\n"))
 
 
 def test_scraped_article_title_sections_and_no_site_boilerplate():
@@ -32,6 +50,47 @@ def test_scraped_article_title_sections_and_no_site_boilerplate():
     assert "1. Lying on your arm: sleeping on your side" in body  # numbered lists are kept
     assert "4. Wear a soft wrist splint" in body
     assert body.rstrip().endswith("resting the wrist.")  # nothing after the last section survives
+
+
+def test_headings_followed_directly_by_text_read_as_the_blank_line_form():
+    tight = TIGHT.read_text()
+    blank = _blank_after_headings(tight, ["Swimmer's ear", *TIGHT_HEADINGS])
+    assert blank != tight and "\n\nHow is it treated?\n\nA doctor" in blank
+    a, b = parse_article(tight.encode(), "swimmers-ear.txt"), parse_article(blank.encode(), "swimmers-ear.txt")
+    assert a.title == b.title == "Swimmer's ear"
+    assert [s.heading for s in a.sections] == TIGHT_HEADINGS
+    assert _sections(a) == _sections(b)
+    assert a.sections[2].text.startswith("A doctor or pharmacist can suggest ear drops")
+    assert a.sections[1].text.endswith("- Muffled hearing while the canal is swollen")  # the list stays in its section
+
+
+def test_a_title_and_a_nested_heading_followed_directly_by_text():
+    tight = b"Night cramps\nA short opening paragraph.\n\nKinds\n\nCalf cramps\nThey wake you at night.\n"
+    blank = b"Night cramps\n\nA short opening paragraph.\n\nKinds\n\nCalf cramps\n\nThey wake you at night.\n"
+    a, b = parse_article(tight, "c.txt"), parse_article(blank, "c.txt")
+    assert a.title == b.title == "Night cramps"
+    expected = [("", "A short opening paragraph."), ("Kinds › Calf cramps", "They wake you at night.")]
+    assert _sections(a) == _sections(b) == expected
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        # hard-wrapped at 60 columns: a line that ends short only because the next word did not fit
+        "Swimmer's ear is an infection of the skin of the ear canal\n"
+        "Which runs from the opening of the ear to the eardrum. It\n"
+        "is common in summer and in children who swim a great deal.",
+        # the next line goes on in lower case; the first line ends with a colon
+        "Keep the ear dry while it heals and avoid swimming for a\nweek or so, until the drops have done their work.",
+        "Rest, ice and raising the leg help:\nApply ice for twenty minutes at a time.",
+        "- Redness and swelling\nClear fluid draining from the ear",  # a list item is not a heading
+    ],
+)
+def test_lines_of_a_paragraph_are_not_taken_for_a_heading(paragraph):
+    text = f"Ear infections\n\n{paragraph}\n\nLast words\n\nThe end of the article.\n"
+    a = parse_article(text.encode(), "e.txt")
+    assert [s.heading for s in a.sections] == ["", "Last words"]
+    assert a.sections[0].text == paragraph
 
 
 @needs_shared("seed")

@@ -1,14 +1,20 @@
 """End to end in a real browser: `python app.py` over a small temp corpus, driven by Playwright
-with Debian's Chromium (never a downloaded browser). Saves docs/screenshot.png."""
+with Debian's Chromium (never a downloaded browser).
+
+Screenshots go to a temporary folder (or $SCREENSHOT_DIR), so a test run leaves the checkout as it was;
+UPDATE_DOCS_SCREENSHOT=1 also writes the README's picture, docs/screenshot.png."""
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from assistant.web.feedback import read_feedback
+from assistant.web.render import NOT_RANKED
 
 from .helpers_app import free_port, start_app, stop
 from .helpers_browser import CHROMIUM, CHROMIUM_ARGS
@@ -58,6 +64,20 @@ def app_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where the screenshots go: $SCREENSHOT_DIR, else a temporary folder (never the checkout)."""
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def screenshot(page, shots: Path, name: str) -> None:
+    page.screenshot(path=str(shots / name), animations="disabled")
+    if name == "screenshot.png" and os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
+        page.screenshot(path=str(REPO / "docs" / "screenshot.png"), animations="disabled")
+
+
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -70,9 +90,9 @@ def browser():
 class Watched:
     """A page with every request and every JS dialog recorded."""
 
-    def __init__(self, browser, url: str):
+    def __init__(self, browser, url: str, **context):
         self.url = url
-        self.context = browser.new_context(viewport={"width": 1440, "height": 900})
+        self.context = browser.new_context(**(context or {"viewport": {"width": 1440, "height": 900}}))
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.dialogs: list[str] = []
@@ -108,7 +128,7 @@ class Watched:
         self.context.close()
 
 
-def test_chat_answers_with_sources_reader_follow_up_and_history(app_url, browser):
+def test_chat_answers_with_sources_reader_follow_up_and_history(app_url, browser, shots):
     url, root = app_url
     w = Watched(browser, url)
     page = w.page
@@ -131,8 +151,7 @@ def test_chat_answers_with_sources_reader_follow_up_and_history(app_url, browser
         first_question = page.locator("[data-testid=user]").first
         first_question.scroll_into_view_if_needed()
         expect(first_question).to_be_in_viewport(timeout=30_000)
-        (REPO / "docs").mkdir(exist_ok=True)
-        page.screenshot(path=str(REPO / "docs" / "screenshot.png"), animations="disabled")
+        screenshot(page, shots, "screenshot.png")
 
         # Like: saved to <store>/feedback.jsonl with the question and its sources.
         answer.hover()
@@ -246,5 +265,63 @@ def test_example_question_runs_on_click(app_url, browser):
             timeout=ANSWER_TIMEOUT,
         )
         assert "nosebleeds.txt" in page.locator("[data-testid=bot]").first.inner_text()
+    finally:
+        w.close()
+
+
+def _in_chat_view(page, locator) -> bool:
+    """Whether the top of the element is inside the visible part of the chat (its scrolling box)."""
+    return locator.evaluate(
+        """el => { let box = el.parentElement;
+          while (box && !/auto|scroll/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
+          const b = box.getBoundingClientRect(), top = el.getBoundingClientRect().top;
+          return top >= b.top - 1 && top < b.bottom - 20 }"""
+    )
+
+
+def test_sources_are_labelled_lists_keep_their_lines_and_the_newest_answer_starts_in_view(app_url, browser, shots):
+    url, _ = app_url
+    w = Watched(browser, url)
+    page = w.page
+    try:
+        first = w.ask("why cramps at night?")
+        text = first.inner_text()
+        assert "relevance 0.00" not in text and NOT_RANKED in text  # the added doctor line says what it is
+        quote = first.locator("blockquote", has=page.locator("li")).first
+        assert quote.locator("li").count() >= 2  # the quoted numbered list is a list, one item a line
+        assert "\n" in quote.inner_text().strip()
+        follow = w.ask("how can I make them stop quickly?")
+        expect(page.locator(QUESTION)).to_be_editable(timeout=ANSWER_TIMEOUT)  # the answer has fully arrived
+        assert follow.evaluate("el => el.scrollHeight") > 300  # taller than what the check below could hide
+        assert _in_chat_view(page, page.locator("[data-testid=user]").last)  # the question ...
+        assert _in_chat_view(page, follow)  # ... and the start of its answer
+        clear = page.locator("button[aria-label=Clear]").bounding_box()
+        for copy in page.locator("[data-testid=user]").last.locator("xpath=../..").locator(
+                "button[aria-label='Copy message']").all():
+            box = copy.bounding_box()
+            assert box["x"] + box["width"] <= clear["x"], (box, clear)  # the copy icons keep clear of Clear's column
+        screenshot(page, shots, "newest-answer.png")
+        assert not w.dialogs and w.external_requests() == []
+    finally:
+        w.close()
+
+
+def test_on_a_phone_the_reader_can_be_closed(app_url, browser, shots):
+    url, _ = app_url
+    w = Watched(browser, url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = w.page
+    try:
+        answer = w.ask("why cramps at night?")
+        answer.locator("a.source-open").first.click()
+        reader = page.locator("#reader")
+        reader.locator("mark#cited").wait_for(timeout=60_000)
+        expect(reader.locator("mark#cited")).to_be_in_viewport(timeout=30_000)
+        close = page.locator("#reader-close")
+        expect(close).to_be_in_viewport()  # at the top of the panel, however far the article is scrolled
+        screenshot(page, shots, "phone-reader.png")
+        close.click()
+        expect(reader).not_to_be_in_viewport(timeout=30_000)
+        expect(page.locator("#chatbot")).to_be_in_viewport()  # the chat is back
+        screenshot(page, shots, "phone-reader-closed.png")
     finally:
         w.close()

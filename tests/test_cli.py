@@ -129,3 +129,80 @@ def test_a_mistyped_store_or_folder_creates_no_store(args, tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
     assert result.stderr.strip().splitlines()[-1].startswith(("error: no store at", "error: folder not found"))
     assert not store.exists()
+
+
+def test_in_a_folder_with_no_articles_ingest_takes_the_sample_articles_and_ask_answers(tmp_path):
+    """What a user of the installed package meets in an empty folder: `ingest` with no folder says it takes the
+    sample articles shipped with the package (and how to name one's own), then `ask` answers from them."""
+    ingest = run(str(REPO / "ingest.py"), cwd=tmp_path)
+    assert ingest.returncode == 0, ingest.stderr[-2000:]
+    first = ingest.stdout.splitlines()[0]
+    assert first.startswith(f"No corpus folder here ({tmp_path / 'corpus'}): using the ")
+    assert "sample articles shipped with the package" in first and "`python ingest.py DIR`" in first
+    assert f"{len(list(CORPUS.iterdir()))} added" in ingest.stdout
+    asked = run("-m", "assistant", "why cramps at night?", cwd=tmp_path, env_extra={"PYTHONPATH": str(REPO)})
+    assert asked.returncode == 0, asked.stderr[-2000:]
+    assert "[1]" in asked.stdout and "leg-cramps-at-night.txt" in asked.stdout
+
+
+def test_list_counts_one_chunk_in_the_singular(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "short.txt").write_text("Hiccups\n\nHiccups usually stop on their own within a few minutes.\n")
+    assert run(str(REPO / "ingest.py"), str(corpus), "--store", str(tmp_path / "s")).returncode == 0
+    listed = run(str(REPO / "ingest.py"), "--list", "--store", str(tmp_path / "s"))
+    assert "\t1 chunk\t" in listed.stdout and "1 article in " in listed.stdout, listed.stdout
+
+
+@pytest.mark.parametrize("script", ["ingest.py", "app.py", "-m assistant"])
+def test_every_command_gives_the_same_store_default_in_its_help(script):
+    result = run(*script.split(), "--help") if script.startswith("-m") else run(str(REPO / script), "--help")
+    assert result.returncode == 0
+    assert "(default: ASSISTANT_STORE or ./data)" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("argv0", "ingest"),
+    [("/venv/bin/assistant-ingest", "assistant-ingest"), ("/venv/bin/assistant", "assistant-ingest"),
+     ("/venv/bin/assistant-app", "assistant-ingest"), (str(REPO / "ingest.py"), "python ingest.py"),
+     (str(REPO / "app.py"), "python ingest.py"), (str(REPO / "assistant" / "__main__.py"), "python ingest.py")],
+)
+def test_messages_name_the_ingest_command_the_user_runs(argv0, ingest, monkeypatch):
+    from assistant.commands import command
+
+    monkeypatch.setattr(sys, "argv", [argv0])
+    assert command("ingest") == ingest
+
+
+def _on_a_terminal(*args: str) -> str:
+    """What the command writes to a terminal (a pseudo-terminal as its stdout)."""
+    import os
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_") and k != "NO_COLOR"}
+    env["TERM"] = "xterm-256color"
+    parent, child = pty.openpty()
+    proc = subprocess.Popen([sys.executable, *args], cwd=REPO, env=env, stdout=child, stderr=subprocess.DEVNULL)
+    os.close(child)
+    out = b""
+    while True:
+        try:
+            data = os.read(parent, 65536)
+        except OSError:  # EIO: the command closed the terminal
+            break
+        if not data:
+            break
+        out += data
+    os.close(parent)
+    assert proc.wait(timeout=300) == 0
+    return out.decode()
+
+
+def test_ask_renders_markdown_on_a_terminal_and_prints_plain_text_into_a_pipe(cli_store):
+    _, store, _ = cli_store
+    args = ("-m", "assistant", "why cramps at night?", "--store", str(store))
+    shown, piped = _on_a_terminal(*args), run(*args).stdout
+    assert "\x1b[1mWhen to see a doctor" in shown  # bold on a terminal
+    assert "\x1b[" not in piped and "\nWhen to see a doctor" in piped  # plain text into a pipe
+    for out in (shown, piped):
+        assert "**" not in out and "[1]" in out and "leg-cramps-at-night.txt" in out

@@ -8,7 +8,7 @@ import pytest
 from assistant import Assistant, ModelMismatchError, Settings
 from assistant.errors import CorpusError
 
-from .helpers_data import CORPUS
+from .helpers_data import CORPUS, FIXTURE_ARTICLES
 from .helpers_embedder import FakeEmbedder
 
 
@@ -186,3 +186,19 @@ def test_store_made_with_one_model_refuses_another(tmp_path, embedder):
     bot = Assistant.open(settings=Settings(store=store), embedder=FakeEmbedder(name="other-model"), rebuild=True)
     assert bot.articles() == []
     assert bot.ingest([corpus]).added == 1
+
+
+def test_an_article_whose_headings_run_into_their_text_is_answered_from_the_right_section(tmp_path, make_bot):
+    """A user's own .txt article typed without a blank line after its headings: each heading starts a section,
+    so a question about treatment is answered from the treatment section (it was one section, one chunk)."""
+    corpus = _small_corpus(tmp_path / "corpus")
+    shutil.copy(FIXTURE_ARTICLES / "swimmers-ear.txt", corpus / "swimmers-ear.txt")
+    bot = make_bot()
+    bot.ingest([corpus])
+    [info] = [a for a in bot.articles() if a.source == "swimmers-ear.txt"]
+    assert "How is it treated?" in info.sections and info.chunks > 1
+    answer = bot.ask("How is swimmer's ear treated?")
+    assert answer.covered
+    first = answer.citations[0]
+    assert (first.source, first.section) == ("swimmers-ear.txt", "How is it treated?")
+    assert "ear drops" in answer.text

@@ -20,6 +20,7 @@ from .helpers_app import free_port, start_app, stop
 from .helpers_data import CORPUS
 
 USER, PASSWORD = "ann", "s3cret"
+FOLLOW_UP = "how can I make them stop quickly?"
 ARTICLES = ["leg-cramps-at-night.txt", "nosebleeds.txt", "snoring.txt", "hiccups.txt", "dehydration.md"]
 INITIALIZE = {
     "jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -66,14 +67,21 @@ def session_results(mcp_app):
         ("get_article", {"source": "leg-cramps.txt"}),
         ("search_articles", {"query": "cramps", "k": 0}),
         ("ask", {"question": "   "}),
+        ("ask", {"question": FOLLOW_UP, "history": ["why cramps at night?"]}),
+        ("ask", {"question": FOLLOW_UP, "history": [{"role": "user", "content": "why cramps at night?"},
+                                                    {"role": "assistant", "content": "Cold and tired muscles. [1]"}]}),
+        ("ask", {"question": FOLLOW_UP}),
+        ("ask", {"question": FOLLOW_UP, "history": ["why cramps at night?", {"who": "me"}]}),
     ]
     tools, results = asyncio.run(asyncio.wait_for(_session_calls(url, calls), timeout=300))
     return {t.name: t for t in tools}, results
 
 
-def test_the_app_prints_the_mcp_endpoint(mcp_app):
-    url, _ = mcp_app
+def test_the_app_prints_the_mcp_endpoint_once(mcp_app):
+    url, output = mcp_app
     assert url.startswith("http://127.0.0.1:") and url.endswith("/gradio_api/mcp/")
+    start = output[: next(i for i, line in enumerate(output) if line.startswith("Ready in")) + 1]
+    assert sum("/gradio_api/mcp" in line for line in start) == 1, "".join(start)  # not Gradio's block as well
 
 
 def test_tools_are_listed_with_descriptions_for_a_model(session_results):
@@ -108,6 +116,20 @@ def test_ask_gives_the_cited_answer(session_results):
     text = result.content[0].text
     assert "[1]" in text and "**Sources**" in text and "leg-cramps-at-night.txt" in text
     assert "?article=" not in text  # no in-app links
+    assert "<mark>" not in text and "<a " not in text and "**" in text  # Markdown without HTML: cited sentences bold
+
+
+def test_ask_answers_a_follow_up_given_the_history(session_results):
+    tools, results = session_results
+    history = tools["ask"].inputSchema["properties"]["history"]
+    assert "history" not in tools["ask"].inputSchema.get("required", []) and "follow-up" in history["description"]
+    after_questions, after_messages, alone, bad = results[6:]
+    for result in (after_questions, after_messages):
+        assert not result.isError
+        assert "The fastest ways to stop a leg cramp" in result.content[0].text
+    assert after_questions.content[0].text == after_messages.content[0].text
+    assert "**Sources**" not in alone.content[0].text  # without the conversation it is refused
+    assert bad.isError and bad.content[0].text.startswith('history item 2 ({"who": "me"}) is neither a question nor')
 
 
 def test_get_article_returns_the_whole_cleaned_article(session_results):
@@ -122,7 +144,7 @@ def test_get_article_returns_the_whole_cleaned_article(session_results):
 
 def test_bad_arguments_give_clear_tool_errors(session_results):
     _, results = session_results
-    unknown, bad_k, empty = results[3:]
+    unknown, bad_k, empty = results[3:6]
     for result in (unknown, bad_k, empty):
         assert result.isError
         assert "Traceback" not in result.content[0].text and "File \"" not in result.content[0].text

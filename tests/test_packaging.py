@@ -12,6 +12,7 @@ import importlib
 import importlib.metadata as md
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -145,3 +146,24 @@ def test_the_app_entry_point_turns_gradio_analytics_off_before_gradio_loads():
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "True"}
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["False", "False"], out.stderr
+
+
+def test_the_wheel_ships_the_sample_articles(tmp_path):
+    """The installed commands start on the sample articles in a folder with none (assistant/samples.py): the
+    wheel holds every article of corpus/ under assistant/sample_articles (a link to corpus/ in the checkout)."""
+    import zipfile
+
+    source = tmp_path / "src"  # a copy, so the build leaves nothing in the checkout
+    for name in ("assistant", "corpus"):
+        shutil.copytree(REPO / name, source / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "requirements.txt", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", str(source),
+                          "-w", str(tmp_path / "wheel")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    [wheel] = (tmp_path / "wheel").glob("assistant-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    articles = {p.name for p in (REPO / "corpus").iterdir() if p.is_file()}
+    assert len(articles) >= 20
+    packed = {n.removeprefix("assistant/sample_articles/") for n in names if n.startswith("assistant/sample_articles/")}
+    assert packed == articles

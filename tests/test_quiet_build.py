@@ -4,6 +4,10 @@ UserWarning, onnxruntime's pre-processing hint) and lets every other warning and
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import subprocess
+import sys
 import warnings
 
 import pytest
@@ -12,6 +16,8 @@ from torch.jit import TracerWarning
 from assistant.embedding import onnx_embedder as onnx_mod
 from assistant.embedding.base import packaged_model_path
 from assistant.embedding.quiet_build import quiet_build
+
+from .helpers_data import CORPUS, REPO
 
 TRACER = ("Converting a tensor to a Python boolean might cause the trace to be incorrect. We can't record the data "
           "flow of Python values, so this value will be treated as a constant in the future.")
@@ -94,3 +100,25 @@ def test_a_real_build_prints_none_of_the_three(tmp_path, root_records):
     assert not [m for m in root_records.messages if "pre-processing before quantization" in m]
     # the filter is no wider than that: torch's other export warnings still come through
     assert any("legacy TorchScript-based ONNX export" in m for m in messages), messages
+
+
+@pytest.mark.slow
+def test_a_first_start_says_in_one_plain_line_that_it_prepares_the_model(tmp_path):
+    """`python ingest.py` with an empty model cache (a first start on a new computer): one plain line about the
+    model on stderr (no WARNING, no time stamp, no path, no "Loading weights" bar), then the usual summary;
+    the next start says nothing about it."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "hiccups.txt", corpus / "hiccups.txt")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env["ASSISTANT_ONNX_CACHE"] = str(tmp_path / "onnx-cache")
+    runs = [
+        subprocess.run([sys.executable, str(REPO / "ingest.py"), str(corpus), "--store", str(tmp_path / f"store{i}")],
+                       capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+        for i in range(2)
+    ]
+    first, second = runs
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert first.stderr.splitlines() == [onnx_mod.BUILD_NOTICE]
+    assert "1 added" in first.stdout
+    assert second.returncode == 0 and second.stderr == "" and "1 added" in second.stdout

@@ -29,11 +29,15 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import AssistantError
+from ..log_setup import NOTICE
 from .base import resolve_model
 from .quiet_build import quiet_build
 
 log = logging.getLogger(__name__)
+notice = logging.getLogger(NOTICE)
 
+BUILD_NOTICE = "Preparing the embedding model for this computer (once, about 10-30 s) …"
+"""The one line a first start shows while the model is built (10 s on 2 idle cores, more on busy ones)."""
 RECIPE_VERSION = "2"
 """Bump when the export/optimise/quantise recipe changes: the cache key includes it."""
 
@@ -299,7 +303,8 @@ def ensure_built(model_dir: Path, root: Path) -> Path:
     with filelock.FileLock(str(target_dir / ".build.lock")):
         if target.is_file() and (target_dir / QUERY_MODEL_FILE).is_file():  # built while we waited
             return target
-        log.warning("building the ONNX embedding model for %s into %s (once, about 10 s on 2 cores)", model_dir, target_dir)
+        notice.info(BUILD_NOTICE)
+        log.info("building the ONNX embedding model for %s into %s", model_dir, target_dir)
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target_dir))
         try:
             build(model_dir, tmp)
@@ -339,7 +344,8 @@ def build(model_dir: Path, out_dir: Path) -> Path:
             f"Set ASSISTANT_EMBED_BACKEND=torch."
         )
 
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager")
+    with quiet_build():
+        model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager")
     model.eval()
 
     class _Encoder(torch.nn.Module):

@@ -1,4 +1,4 @@
-"""Silence the three messages the one-time ONNX build prints that a user cannot act on, and nothing else.
+"""Silence the messages the one-time ONNX build prints that a user cannot act on, and nothing else.
 
 Building the ONNX model (onnx_embedder.build) on a first start made the libraries print:
 
@@ -12,6 +12,8 @@ Building the ONNX model (onnx_embedder.build) on a first start made the librarie
 They read like failures, yet the export is checked: tests/test_onnx_embedder.py compares its vectors
 with sentence-transformers'. `quiet_build()` filters exactly these, by category (or logger and
 level), message and, where the source is stable, module; every other warning and log record passes.
+It also hides transformers' "Loading weights 103/103" progress bar while the model is read for the
+export (the first start says in one line that it prepares the model: onnx_embedder.BUILD_NOTICE).
 """
 
 from __future__ import annotations
@@ -45,20 +47,26 @@ class QuantizeHintFilter(logging.Filter):
 
 @contextmanager
 def quiet_build() -> Iterator[None]:
-    """Inside: the three build messages above are dropped. The warning filters are process-wide while
-    it runs (as `warnings.catch_warnings` is); the build runs once, under its file lock."""
+    """Inside: the three build messages above are dropped, and transformers' progress bars hidden. The
+    filters are process-wide while it runs (as `warnings.catch_warnings` is); the build runs once, under
+    its file lock."""
     from torch.jit import TracerWarning
+    from transformers.utils import logging as hf_logging
 
     hint = QuantizeHintFilter()
     root = logging.getLogger()
+    bars = hf_logging.is_progress_bar_enabled()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=TRACER_MESSAGE, category=TracerWarning)
         warnings.filterwarnings("ignore", message=INDEXING_MESSAGE, category=UserWarning, module=INDEXING_MODULE)
         root.addFilter(hint)
+        hf_logging.disable_progress_bar()
         try:
             yield
         finally:
             root.removeFilter(hint)
+            if bars:
+                hf_logging.enable_progress_bar()
 
 
 __all__ = ["QuantizeHintFilter", "quiet_build"]

@@ -28,6 +28,9 @@ SKIPPED_EXTENSIONS = {".doc": OLD_WORD}
 """Formats recognised but not read: the scan lists them as skipped with this reason (not as unsupported)."""
 MAX_FILE_BYTES = 50 * 1024 * 1024
 PARSER_VERSION = "2"
+TEXT_PARSER_VERSION = "2"
+"""Of the .txt reader alone (in the fingerprint of .txt files only): 2 reads a heading line followed directly
+by its text, so a store re-reads its .txt articles once and no other file."""
 
 _NAV_LINE = re.compile(r"^\s*(<<|>>)\s*:")
 _SOURCE_LINE = re.compile(r"^\s*Source:\s*(\S+)\s*$", re.IGNORECASE)
@@ -181,7 +184,7 @@ def _parse_text(text: str) -> tuple[str, str | None, list[Section]]:
     lines = [ln.rstrip() for ln in text.split("\n")]
     lines, url = _take_source_line(lines)
     lines = _drop_site_boilerplate(lines)
-    paragraphs = _paragraphs(lines)
+    paragraphs = _split_headings(_paragraphs(lines))
     if not paragraphs:
         return "", url, []
 
@@ -263,6 +266,32 @@ def _paragraphs(lines: list[str]) -> list[list[str]]:
     if current:
         paragraphs.append(current)
     return paragraphs
+
+
+def _split_headings(paragraphs: list[list[str]]) -> list[list[str]]:
+    """A paragraph that opens with a heading line followed directly by its text (no blank line between,
+    as many people type and many sites copy out) split into the heading and the text, so it reads as the
+    blank-line form does. The line is a heading when it looks like one, the next line opens a sentence or
+    a list item, and the break was typed, not made by wrapping: the next line's first word would have fit
+    on it within the file's longest line (a question mark ends a heading whatever the width)."""
+    width = max((len(ln.strip()) for para in paragraphs for ln in para), default=0)
+    out: list[list[str]] = []
+    for para in paragraphs:
+        if len(para) > 1 and _heading_line(para[0], para[1], width):
+            out += [para[:1], para[1:]]
+        else:
+            out.append(para)
+    return out
+
+
+def _heading_line(line: str, following: str, width: int) -> bool:
+    """Whether `line`, followed directly by `following` in a paragraph, is a heading of its own."""
+    head, nxt = line.strip(), following.strip()
+    if not _looks_like_heading(head) or not nxt:
+        return False
+    if not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "\"'“‘(" or LIST_MARKER.match(nxt)):
+        return False  # a wrapped sentence goes on in lower case
+    return head.endswith("?") or len(head) + 1 + len(nxt.split()[0]) <= width
 
 
 def _looks_like_title(line: str) -> bool:

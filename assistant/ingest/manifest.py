@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..commands import command
 from ..errors import StoreError
 from ..types import ArticleInfo, Chunk
 from .articles import file_format
@@ -75,11 +76,11 @@ class Manifest:
                 elif version[0] != SCHEMA_VERSION:
                     raise StoreError(
                         f"store {path.parent} has manifest version {version[0]}, this program needs "
-                        f"{SCHEMA_VERSION}: run `python ingest.py --rebuild`"
+                        f"{SCHEMA_VERSION}: run `{command('ingest')} --rebuild`"
                     )
         except sqlite3.DatabaseError as exc:
             raise StoreError(
-                f"the manifest {path} is corrupt or not a database ({exc}): run `python ingest.py --rebuild`"
+                f"the manifest {path} is corrupt or not a database ({exc}): run `{command('ingest')} --rebuild`"
             ) from exc
 
     def _read_columns(self) -> None:
@@ -104,11 +105,11 @@ class Manifest:
             version = self.get_meta("schema")
         except sqlite3.DatabaseError as exc:
             raise StoreError(
-                f"the manifest {self.path} is corrupt or not a database ({exc}): run `python ingest.py --rebuild`"
+                f"the manifest {self.path} is corrupt or not a database ({exc}): run `{command('ingest')} --rebuild`"
             ) from exc
         if version != SCHEMA_VERSION:
             raise StoreError(f"store {self.path.parent} has manifest version {version}, this program needs "
-                             f"{SCHEMA_VERSION}: run `python ingest.py --rebuild`")
+                             f"{SCHEMA_VERSION}: run `{command('ingest')} --rebuild`")
 
     # connections: one per thread, WAL so readers never block the writer
     def _conn(self) -> sqlite3.Connection:

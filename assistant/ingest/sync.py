@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..commands import command
 from ..embedding.embedder import Embedder
 from ..errors import ArticleError, CorpusError, StoreError
 from ..search.store import VectorIndexError, VectorStore, chunk_metadata
@@ -41,6 +42,7 @@ from .articles import (
     PARSER_VERSION,
     SKIPPED_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
+    TEXT_PARSER_VERSION,
     parse_article,
     read_file,
 )
@@ -152,11 +154,13 @@ class Syncer:
         """Whether `recover` found an interrupted ingest (then `recheck` checks again after the sync)."""
 
     def fingerprint(self, data: bytes, source: str = "") -> str:
-        """The bytes and the configuration that made the chunks; a PDF's also names the PDF reader's version,
-        so changing that re-parses PDFs only (other formats keep their fingerprints)."""
+        """The bytes and the configuration that made the chunks; a PDF's also names the PDF reader's version
+        and a .txt file's the text reader's, so changing one re-parses its files only (others keep theirs)."""
         key = self.config_key
         if source.lower().endswith(".pdf"):
             key += f":pdf{PDF_PARSER_VERSION}"
+        elif source.lower().endswith(".txt"):
+            key += f":txt{TEXT_PARSER_VERSION}"
         return hashlib.sha256(data + b"\x00" + key.encode()).hexdigest()
 
     # --- recovery ---------------------------------------------------------------------------
@@ -187,7 +191,8 @@ class Syncer:
         report = self.checker().run(repair=True)
         if not report.ok:
             raise StoreError(f"the store {self.manifest.path.parent} could not be repaired: "
-                             f"{'; '.join(report.problems)}. Run `python ingest.py --rebuild` to re-embed the articles.")
+                             f"{'; '.join(report.problems)}. Run `{command('ingest')} --rebuild` to re-embed "
+                             "the articles.")
         if report.repaired:
             log.warning("vector store repaired: %s", "; ".join(report.repaired))
         return report

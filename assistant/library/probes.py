@@ -11,6 +11,7 @@ import logging
 
 import numpy as np
 
+from ..commands import command
 from ..embedding.embedder import Embedder
 from ..errors import ModelMismatchError, StoreError
 from ..ingest.manifest import Manifest
@@ -41,7 +42,7 @@ def check_model(manifest: Manifest, embedder: Embedder, vectors: VectorStore) ->
         raise ModelMismatchError(
             f"the store {store_dir} was built with the embedding model {stored_model!r} "
             f"(dimension {stored_dim}), but the current settings use {embedder.name!r} "
-            f"(dimension {embedder.dim}). Run `python ingest.py --rebuild` to re-embed the articles, "
+            f"(dimension {embedder.dim}). Run `{command('ingest')} --rebuild` to re-embed the articles, "
             f"or set ASSISTANT_MODEL={stored_model}."
         )
     check_backend(manifest, embedder, vectors)
@@ -58,13 +59,13 @@ def check_vectors(manifest: Manifest, vectors: VectorStore) -> None:
         raise StoreError(
             f"the vector store {vectors.where} is empty or missing, but the manifest of {store_dir} "
             f"lists {chunks} chunks (was the Chroma folder deleted or replaced?). "
-            "Run `python ingest.py --rebuild` to re-embed the articles."
+            f"Run `{command('ingest')} --rebuild` to re-embed the articles."
         )
     if count and not chunks:
         raise StoreError(
             f"the manifest of {store_dir} is empty or missing, but the vector store {vectors.where} "
             f"holds {count} vectors (was manifest.sqlite3 deleted?). "
-            "Run `python ingest.py --rebuild` to start the store afresh."
+            f"Run `{command('ingest')} --rebuild` to start the store afresh."
         )
 
 
@@ -90,7 +91,7 @@ def check_backend(manifest: Manifest, embedder: Embedder, vectors: VectorStore) 
         raise ModelMismatchError(
             f"the store {store_dir} was embedded with the {stored.split(':')[0]!r} backend and the current "
             f"{embedder.backend!r} backend does not reproduce its vectors (mean cosine {cosine:.3f} on "
-            f"{len(probe)} probe chunks, {COMPATIBLE_COSINE} needed). Run `python ingest.py --rebuild` to "
+            f"{len(probe)} probe chunks, {COMPATIBLE_COSINE} needed). Run `{command('ingest')} --rebuild` to "
             f"re-embed the articles, or set ASSISTANT_EMBED_BACKEND={stored.split(':')[0]}."
         )
     log.info("backend %s is compatible with the store (mean cosine %.4f on %d chunks)", current, cosine, len(probe))

@@ -36,6 +36,7 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
+from ..commands import command
 from ..errors import StoreError
 from ..types import Chunk
 
@@ -203,8 +204,8 @@ class VectorStore:
             if self.host:
                 raise StoreError(f"the Chroma server {self.host}:{self.port} failed while {doing}: {first}") from exc
             raise VectorIndexError(
-                f"the vector index in {self.path} failed while {doing} ({first}): run `python ingest.py --check` "
-                "to rebuild it from the manifest, or `python ingest.py --rebuild`"
+                f"the vector index in {self.path} failed while {doing} ({first}): run `{command('ingest')} --check` "
+                f"to rebuild it from the manifest, or `{command('ingest')} --rebuild`"
             ) from exc
 
     def damage(self) -> str | None:
@@ -221,8 +222,8 @@ class VectorStore:
         problem = self.damage()
         if problem:
             raise VectorIndexError(
-                f"the vector index in {self.path} is damaged ({problem}): run `python ingest.py --check` to "
-                "rebuild it from the manifest, or `python ingest.py --rebuild`"
+                f"the vector index in {self.path} is damaged ({problem}): run `{command('ingest')} --check` to "
+                f"rebuild it from the manifest, or `{command('ingest')} --rebuild`"
             )
 
     def _open(self) -> None:
@@ -254,7 +255,7 @@ class VectorStore:
             raise
         except Exception as exc:  # chromadb raises many kinds; all mean the same to a user
             where = f"Chroma server {self.host}:{self.port}" if self.host else f"Chroma store {self.path}"
-            hint = "" if self.host else " Run `python ingest.py --rebuild` to start it afresh."
+            hint = "" if self.host else f" Run `{command('ingest')} --rebuild` to start it afresh."
             raise StoreError(f"cannot open {where}: {exc}.{hint}") from exc
         self.max_batch = int(self.client.get_max_batch_size())
 

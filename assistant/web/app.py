@@ -24,7 +24,7 @@ from ..config import Settings
 from ..errors import AssistantError
 from ..search.conversation import fold_question, message_text, previous_questions
 from ..types import Answer
-from .articles_tab import UPLOAD_TYPES, ArticlesTab
+from .articles_tab import NO_CHOICE, UPLOAD_TYPES, ArticlesTab
 from .mcp_auth import mcp_auth_middleware
 from .mcp_tools import ArticleTools
 from .ratings import Ratings
@@ -32,9 +32,8 @@ from .reader import Reader
 from .render import (
     ARTICLE_COLUMNS,
     ARTICLE_PARAM,
-    CLOSEST_HEADING,
     PASSAGE_COLUMNS,
-    SOURCES_HEADING,
+    answer_part,
     escape_text,
     escape_user_text,
     passage_rows,
@@ -81,7 +80,12 @@ CSS = """
 .reader mark.cited { scroll-margin: 4rem; }
 .reader-note { font-style: italic; }
 #source-link-catcher { display: none; }
+#reader-close { position: sticky; top: 0; z-index: 5; }
+#chatbot .bubble-wrap { padding-right: 2.5rem; }
+.message blockquote ol, .message blockquote ul { margin: 0.2rem 0; }
 """
+"""The reader's close button stays at the top of the panel while the article scrolls; messages keep clear of
+the chat's top-right Clear button, so a message's copy button never slides under it."""
 
 # Clicks on "open article" links in the chat open the reader instead of navigating away.
 LINK_CATCHER_JS = """
@@ -96,6 +100,33 @@ if (!window.__assistantSourceLinks) {
     event.preventDefault();
     trigger('click', {href: href});
   }, true);
+}
+"""
+# Gradio's own autoscroll (off here) keeps the bottom of a streaming answer in view, which scrolls the question
+# and the start of the answer away. Instead, a new question is brought to the top of the chat and kept there
+# while its answer streams in below it, until the person scrolls or types.
+NEWEST_ANSWER_JS = """
+if (!window.__assistantNewestAnswer) {
+  window.__assistantNewestAnswer = true;
+  const questions = () => document.querySelectorAll('#chatbot [data-testid=user]');
+  let seen = questions().length, pinned = -1;
+  const place = () => {
+    const question = questions()[pinned];
+    let box = question && question.parentElement;
+    while (box && !/auto|scroll/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
+    if (!box) return;
+    const below = question.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    if (below > 1) box.scrollTop += below;
+  };
+  new MutationObserver(() => {
+    const n = questions().length;
+    if (n > seen) pinned = n - 1;
+    seen = n;
+    if (pinned >= 0) place();
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+  for (const kind of ['wheel', 'touchmove', 'keydown']) {
+    document.addEventListener(kind, () => { pinned = -1; }, {capture: true, passive: true});
+  }
 }
 """
 READER_JS = """
@@ -164,9 +195,7 @@ def plain_history(history: list) -> list:
         if isinstance(m, dict) and m.get("role") == "user":
             m = {**m, "content": html.unescape(message_text(m.get("content")))}
         elif isinstance(m, dict) and m.get("role") == "assistant":
-            text = message_text(m.get("content"))
-            text = text.split(f"\n\n{SOURCES_HEADING}", 1)[0].split(f"\n\n{CLOSEST_HEADING}", 1)[0]
-            m = {**m, "content": text}
+            m = {**m, "content": answer_part(message_text(m.get("content")))}
         out.append(m)
     return out
 
@@ -179,7 +208,7 @@ class ChatApp:
     whose handlers the layout binds directly."""
 
     def __init__(self, assistant: Assistant, settings: Settings | None = None, answer_stream: AnswerStream | None = None,
-                 corpus: str | Path | None = None):
+                 corpus: str | Path | None = None, samples: bool = False):
         self.assistant = assistant
         self.settings = settings or assistant.settings
         self.corpus = Path(corpus or self.settings.corpus).expanduser().resolve()
@@ -190,7 +219,7 @@ class ChatApp:
         self.typing_seconds = TYPING_SECONDS
         self.ratings = Ratings(assistant)
         self.reader = Reader(assistant)
-        self.articles = ArticlesTab(assistant, self.settings, self.corpus)
+        self.articles = ArticlesTab(assistant, self.settings, self.corpus, samples=samples)
 
     # --- chat -----------------------------------------------------------------------------
 
@@ -264,17 +293,20 @@ class ChatApp:
 
 
 def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_stream: AnswerStream | None = None,
-             corpus: str | Path | None = None) -> gr.Blocks:
-    """The whole app as a gr.Blocks (launch it with `launch_kwargs()` for theme, css and safety options)."""
-    app = ChatApp(assistant, settings, answer_stream, corpus)
+             corpus: str | Path | None = None, samples: bool = False) -> gr.Blocks:
+    """The whole app as a gr.Blocks (launch it with `launch_kwargs()` for theme, css and safety options);
+    `samples`: the corpus is the sample articles shipped with the package (no uploads or deletes there)."""
+    app = ChatApp(assistant, settings, answer_stream, corpus, samples)
     with gr.Blocks(title="Health articles assistant", fill_height=True, analytics_enabled=False) as demo:
         demo.chat_app = app  # type: ignore[attr-defined]
         with gr.Row(elem_classes="app-header"):
             disclaimer = DISCLAIMER if app.llm_name is None else LLM_DISCLAIMER.format(backend=escape_text(app.llm_name))
             gr.Markdown(f"# Health articles assistant\n<p class='disclaimer'>{disclaimer}</p>")
         with gr.Sidebar(position="right", open=False, width=520, label="Article") as sidebar:
+            close_reader = gr.Button("✕ Close the article", size="sm", elem_id="reader-close")
             reader = gr.HTML(READER_HINT, js_on_load=READER_JS, elem_classes="reader-panel", elem_id="reader")
-        catcher = gr.HTML("", js_on_load=LINK_CATCHER_JS, elem_id="source-link-catcher", container=False)
+        catcher = gr.HTML("", js_on_load=LINK_CATCHER_JS + NEWEST_ANSWER_JS, elem_id="source-link-catcher",
+                          container=False)
         passages_heading = gr.Markdown("Ask a question in the Chat tab: its passages appear here.", render=False)
         passages = gr.Dataframe(
             headers=PASSAGE_COLUMNS, datatype=["number", "str", "str", "number", "number", "number", "str"],
@@ -284,7 +316,7 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
             with gr.Tab("Chat", id="chat"):
                 chatbot = gr.Chatbot(
                     label="Answers from the articles", show_label=False, latex_delimiters=[], sanitize_html=True,
-                    scale=1, height="64vh",
+                    scale=1, height="64vh", elem_id="chatbot", autoscroll=False,
                     placeholder="Ask about the articles: every answer shows where it comes from.",
                     buttons=["copy"], feedback_options=("Like", "Dislike"),
                 )
@@ -320,13 +352,16 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
                 with gr.Row(equal_height=False):
                     with gr.Column():
                         files = gr.File(
-                            label=f"Upload {UPLOAD_TYPES} articles (up to {app.settings.max_upload_mb:g} MB each)",
-                            file_count="multiple", type="filepath", height=140, elem_id="upload-files",
+                            label="Upload articles", file_count="multiple", type="filepath", height=160,
+                            elem_id="upload-files",
                         )
+                        gr.Markdown(f"{UPLOAD_TYPES}, up to {app.settings.max_upload_mb:g} MB each",
+                                    elem_id="upload-types")
                         upload_btn = gr.Button("Add to corpus", variant="primary", elem_id="upload-button")
                     with gr.Column():
                         resync_btn = gr.Button("Re-sync corpus folder")
-                        to_delete = gr.Dropdown(choices=app.articles.corpus_choices(), label="Delete an article", value=None)
+                        to_delete = gr.Dropdown(choices=app.articles.corpus_choices(), label="Delete an article",
+                                                value=NO_CHOICE, elem_id="delete-choice")
                         delete_btn = gr.Button("Delete…", variant="stop")
                         with gr.Row(visible=False) as confirm_row:
                             confirm_text = gr.Markdown()
@@ -347,6 +382,7 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
         confirm_btn.click(app.articles.delete, [to_delete, query], [status, confirm_row, *refreshed], concurrency_limit=1,
                           concurrency_id="ingest", api_visibility="private")
         catcher.click(app.reader.on_source_click, None, [reader, sidebar], api_visibility="private")
+        close_reader.click(lambda: gr.Sidebar(open=False), None, [sidebar], queue=False, api_visibility="private")
         demo.load(app.reader.on_load, None, [reader, sidebar], api_visibility="private")
         ArticleTools(assistant, app.corpus).register(mcp=settings_mcp(app.settings))  # /ask, and the MCP tools
     return demo

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from ..commands import command
 from ..config import Settings
 from ..errors import AssistantError
 from ..types import ArticleInfo
@@ -20,15 +21,23 @@ if TYPE_CHECKING:
 UPLOAD_TYPES = ".txt, .md, .html, .mhtml, .pdf or .docx"
 """The article formats the upload takes, as its label and its empty-upload message name them."""
 MAX_TABLE_ROWS = 1000
+NO_CHOICE = ""
+"""The delete list's first entry, chosen at start: it says what to do rather than showing an empty box."""
 
 
 class ArticlesTab:
-    """The handlers of the Articles tab, over the store and its corpus folder (where uploads land)."""
+    """The handlers of the Articles tab, over the store and its corpus folder (where uploads land). Over the
+    sample articles shipped with the package (`samples`) it neither uploads nor deletes: they are the package's."""
 
-    def __init__(self, assistant: Assistant, settings: Settings, corpus: Path):
+    def __init__(self, assistant: Assistant, settings: Settings, corpus: Path, samples: bool = False):
         self.assistant = assistant
         self.settings = settings
         self.corpus = corpus
+        self.samples = samples
+
+    def samples_refusal(self) -> str:
+        return ("⚠️ The app serves the sample articles shipped with the package, which it does not change: "
+                f"start it on a folder of your own (`{command('app')} --corpus DIR`) to add or delete articles.")
 
     def article_table(self, query: str = ""):
         """Rows of the Articles table (at most MAX_TABLE_ROWS: the filter narrows a big store down)."""
@@ -42,7 +51,7 @@ class ArticlesTab:
         infos = self.assistant.articles()
         return (
             article_rows(infos, query or "")[:MAX_TABLE_ROWS],
-            gr.Dropdown(choices=self._choices(infos), value=None),
+            gr.Dropdown(choices=self._choices(infos), value=NO_CHOICE),
             self.corpus_line(infos),
         )
 
@@ -50,12 +59,14 @@ class ArticlesTab:
         infos = self.assistant.articles() if infos is None else infos
         in_corpus = sum(a.root == str(self.corpus) for a in infos)
         shown = f" (the table shows up to {MAX_TABLE_ROWS}: filter to narrow it down)" if len(infos) > MAX_TABLE_ROWS else ""
-        return (f"{len(infos)} articles in the store, {in_corpus} from the corpus folder "
+        folder = "the sample articles shipped with the package, in" if self.samples else "the corpus folder"
+        return (f"{len(infos)} articles in the store, {in_corpus} from {folder} "
                 f"`{escape_text(str(self.corpus))}`{shown}.")
 
     def _choices(self, infos: list[ArticleInfo]) -> list[tuple[str, str]]:
         root = str(self.corpus)
-        return [(f"{a.title} — {a.source}", a.source) for a in infos if a.root == root]
+        return [("Choose an article to delete…", NO_CHOICE),
+                *((f"{a.title} — {a.source}", a.source) for a in infos if a.root == root)]
 
     def _sync(self, progress: gr.Progress) -> str:
         def step(done: int, total: int) -> None:
@@ -75,6 +86,8 @@ class ArticlesTab:
     def upload(self, files: list | None, query: str, progress: gr.Progress = gr.Progress()):  # noqa: B008 - Gradio's idiom
         if not files:
             return f"Choose one or more {UPLOAD_TYPES} files first.", *self.refresh(query), gr.skip()
+        if self.samples:
+            return self.samples_refusal(), *self.refresh(query), gr.skip()
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in files]
         progress(0.0, desc="Saving files")
         try:
@@ -111,6 +124,8 @@ class ArticlesTab:
         hide = gr.Row(visible=False)
         if not source:
             return "Choose an article to delete first.", hide, *self.refresh(query)
+        if self.samples:
+            return self.samples_refusal(), hide, *self.refresh(query)
         path = (self.corpus / source).resolve()
         if not path.is_relative_to(self.corpus) or path == self.corpus:
             return f"✗ {escape_text(source)} is not inside the corpus folder.", hide, *self.refresh(query)

@@ -18,8 +18,9 @@ import gradio as gr
 
 from ..assistant import Assistant
 from ..errors import AssistantError
+from ..search.conversation import message_text
 from ..types import Article, ArticleInfo
-from .render import render_answer
+from .render import answer_part, render_answer
 
 log = logging.getLogger(__name__)
 
@@ -84,25 +85,28 @@ class ArticleTools:
             for rank, h in enumerate(hits, start=1)
         ], ensure_ascii=False, indent=1)
 
-    def ask(self, question: str) -> str:
+    def ask(self, question: str, history: list[str | dict] | None = None) -> str:
         """Answer a health question from the articles collection, with every sentence cited.
 
         The answer quotes the articles: each sentence ends with a [n] marker that points to the numbered
         Sources listed below the answer (article title › section, source file name, relevance, and the
-        quoted passages). When the articles do not cover the question the answer says so and lists the
-        closest articles instead. Urgent warning signs get a notice to seek care first. Not medical advice.
+        quoted passages with the cited sentences in bold). When the articles do not cover the question the
+        answer says so and lists the closest articles instead. Urgent warning signs get a notice to seek
+        care first. For a follow-up ("how can I make them stop quickly?" after "why do I get cramps at
+        night?") pass the conversation so far as history. Not medical advice.
 
         Args:
             question: The question in plain words, e.g. "why do I get cramps at night?".
+            history: Optional, for a follow-up question: the conversation so far, oldest first, either the earlier questions as strings or messages {"role": "user" or "assistant", "content": "..."}.
 
         Returns:
-            Markdown: the answer with [n] markers, then its Sources.
+            Markdown without HTML: the answer with [n] markers, then its Sources.
         """
         question = (question or "").strip()
         if not question:
             raise ToolError("question is empty: ask something in plain words, e.g. 'why cramps at night?'.")
-        answer = self._call(self.assistant.ask, question)
-        return render_answer(answer, links=False).markdown
+        answer = self._call(self.assistant.ask, question, history=api_history(history))
+        return render_answer(answer, html=False).markdown
 
     def get_article(self, source: str) -> str:
         """Read a whole article from the collection: its title, original web page and every section, cleaned of site navigation.
@@ -137,10 +141,10 @@ class ArticleTools:
         return next((a for a in matches if a.root == corpus), matches[0])
 
     @staticmethod
-    def _call(fn, *args):
+    def _call(fn, *args, **kwargs):
         """Run an assistant call, turning its expected failures into tool errors (the rest are logged)."""
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         except AssistantError as exc:
             raise ToolError(str(exc)) from exc
         except Exception as exc:
@@ -159,6 +163,35 @@ class ArticleTools:
             gr.api(self.get_article, api_name="get_article", queue=False)
 
 
+HISTORY_FORMS = (
+    'a list of the earlier questions (strings) or of messages {"role": "user" or "assistant", "content": "..."}, '
+    "oldest first"
+)
+
+
+def api_history(history: object) -> list[dict[str, str]] | None:
+    """The `history` of an API or MCP call as the chat gives it to the assistant: messages, oldest first, an
+    answer without its Sources block (one this app gave, passed back). None for no history; a ToolError
+    that says what to pass for anything else."""
+    if history is None or history == [] or history == "":
+        return None
+    if not isinstance(history, list):
+        raise ToolError(f"history must be {HISTORY_FORMS}, not {type(history).__name__}.")
+    messages: list[dict[str, str]] = []
+    for i, item in enumerate(history, start=1):
+        if isinstance(item, str):
+            role, content = "user", item
+        elif isinstance(item, dict) and item.get("role") in ("user", "assistant") and "content" in item:
+            role, content = item["role"], message_text(item["content"])
+        else:
+            shown = json.dumps(item, ensure_ascii=False, default=str)[:60]
+            raise ToolError(
+                f"history item {i} ({shown}) is neither a question nor a message: history must be {HISTORY_FORMS}."
+            )
+        messages.append({"role": role, "content": answer_part(content) if role == "assistant" else content})
+    return messages
+
+
 def article_markdown(article: Article) -> str:
     """A whole article as Markdown: title, source and url, then the sections under their headings."""
     lines = [f"# {article.title}", "", f"Source: {article.source}"]
@@ -172,4 +205,4 @@ def article_markdown(article: Article) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-__all__ = ["ArticleTools", "MAX_K", "TOOL_NAMES", "ToolError", "article_markdown"]
+__all__ = ["ArticleTools", "MAX_K", "TOOL_NAMES", "ToolError", "api_history", "article_markdown"]

@@ -9,6 +9,8 @@ ASSISTANT_* environment variables (ASSISTANT_CORPUS, ASSISTANT_STORE, ASSISTANT_
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
 import sys
 import threading
@@ -16,9 +18,11 @@ import time
 from pathlib import Path
 
 from ..assistant import Assistant
+from ..commands import command
 from ..config import Settings
 from ..errors import AssistantError
 from ..log_setup import setup_logging
+from ..samples import corpus_for
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Chat with cited answers over a folder of health articles.")
     p.add_argument("--store", type=Path, help="store folder (default: ASSISTANT_STORE or ./data)")
     p.add_argument("--corpus", type=Path, help="folder of articles to sync, upload into and delete from "
-                                               "(default: ASSISTANT_CORPUS or ./corpus)")
+                                               "(default: ASSISTANT_CORPUS or ./corpus; the sample articles "
+                                               "shipped with the package when there is none)")
     p.add_argument("--host", help="address to listen on (default: ASSISTANT_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: ASSISTANT_PORT or 7860)")
     p.add_argument("--mcp", action="store_true", help="also serve the tools search_articles, ask and get_article "
@@ -62,9 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env(store=args.store, corpus=args.corpus, host=args.host, port=args.port,
                                      mcp=True if args.mcp else None)
-        corpus = settings.corpus.expanduser()
+        chosen = corpus_for(settings)
+        corpus = chosen.folder
         if not corpus.is_dir():
             raise AssistantError(f"corpus folder not found: {corpus} (create it or pass --corpus DIR)")
+        if chosen.samples:
+            print(chosen.notice(f"`{command('app')} --corpus DIR` (or put them in ./corpus)"), flush=True)
         print(f"Opening the store {settings.store} …", flush=True)
         bot = Assistant.open(settings=settings)
         if bot.read_only:
@@ -76,10 +84,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(bot.articles())} articles ready.", flush=True)
         from .app import build_ui, launch_kwargs
 
-        demo = build_ui(bot, settings, corpus=corpus)
+        demo = build_ui(bot, settings, corpus=corpus, samples=chosen.samples)
         kwargs = launch_kwargs(settings)  # checks ASSISTANT_AUTH
         demo.queue(default_concurrency_limit=4)
-        _, local_url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **kwargs)
+        said = io.StringIO()
+        with contextlib.redirect_stdout(said):  # Gradio prints the MCP URL that the lines below give once
+            _, local_url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **kwargs)
+        log.debug("Gradio's launch said: %s", said.getvalue().strip())
         if settings.mcp and not demo.mcp_server:
             demo.close()
             raise AssistantError(f"the MCP server did not start: {demo.mcp_error}")
