@@ -192,8 +192,6 @@ class Coverage:
             return None
         stems = {w: tokenize([w])[0] for w in words}
         unseen = [w for w in words if not any(index.df.get(t, 0) for t in stems[w])]
-        if self.words is not None:  # a word only sharing its stem with an article's word is not in it
-            unseen += [w for w in words if w not in unseen and not self.words.has(w)]
         if not unseen or self._names_title(index, {t for w in words for t in stems[w]}, hits[0].title):
             return None
         passage_words = sorted(
