@@ -22,7 +22,7 @@ import numpy as np
 from ..embedding.base import embed_on_query_path
 from ..embedding.embedder import Embedder
 from ..search.intent import DOCTOR, DURATION, QUALIFIERS, Qualifier, answers_kind, section_kinds, sentence_answers
-from ..text import LIST_MARKER, sentence_spans
+from ..text import LIST_MARKER, SECTION_SEP, sentence_spans
 from ..types import Answer, Chunk, Hit
 from .boilerplate import CorpusStats
 from .draft import Draft, Line, Part, passage_key, render, words
@@ -145,28 +145,39 @@ def condensed(point: Point, short: bool = False) -> Unit:
 
 
 def quote_section(passage: Hit, points: list[Point], budget: int) -> tuple[list[Line], int]:
-    """The section's lines within `budget` words: whole if it fits, else each point cut to its first
-    sentence, else to its label, and if that does not fit either, the first points that do (a lead-in
-    only with an item after it). Returns the lines and how many points were left out at the end."""
-    whole = [Line(u.text, passage, u, p.marker if p.is_item else "") for p in points for u in p.units]
-    if sum(words(ln.text) for ln in whole) <= budget:
-        return whole, 0
-    first = [Line(condensed(p).text, passage, condensed(p), p.marker) for p in points]
-    if sum(words(ln.text) for ln in first) <= budget:
-        return first, 0
-    short = [Line(condensed(p, short=True).text, passage, condensed(p, short=True), p.marker) for p in points]
-    lines: list[Line] = []
-    used = 0
-    for i, (p, line) in enumerate(zip(points, short, strict=True)):
-        cost = words(line.text)
-        if p.lead_in and i + 1 < len(points):
-            cost += words(short[i + 1].text)  # never a lead-in without its first item
-        if lines and used + cost > budget:
-            left = sum(1 for q in points[i:] if not q.lead_in)
-            return lines, left
-        lines.append(line)
-        used += words(line.text)
-    return lines, 0
+    """The section's lines within `budget` words: whole if it fits; else every point at its shortest
+    (an item's label, a paragraph's first sentence), then, point by point in the article's order, as
+    much more of each as still fits (its first sentence, then all of it); and if even the shortest form
+    does not fit, the first points that do (a lead-in only with an item after it). Returns the lines
+    and how many points were left out at the end."""
+
+    def lines_of(p: Point, level: int) -> list[Line]:
+        units = p.units if level == 2 else [condensed(p, short=level == 0)]
+        return [Line(u.text, passage, u, p.marker if p.is_item else "") for u in units]
+
+    def cost(p: Point, level: int) -> int:
+        return sum(words(ln.text) for ln in lines_of(p, level))
+
+    if sum(cost(p, 2) for p in points) <= budget:
+        return [ln for p in points for ln in lines_of(p, 2)], 0
+    levels = [0] * len(points)
+    used = sum(cost(p, 0) for p in points)
+    if used > budget:
+        lines: list[Line] = []
+        used = 0
+        for i, p in enumerate(points):
+            need = cost(p, 0) + (cost(points[i + 1], 0) if p.lead_in and i + 1 < len(points) else 0)
+            if lines and used + need > budget:  # never a lead-in without its first item
+                return lines, sum(1 for q in points[i:] if not q.lead_in)
+            lines.extend(lines_of(p, 0))
+            used += cost(p, 0)
+        return lines, 0
+    for level in (1, 2):
+        for i, p in enumerate(points):
+            extra = cost(p, level) - cost(p, levels[i])
+            if used + extra <= budget:
+                levels[i], used = level, used + extra
+    return [ln for p, level in zip(points, levels, strict=True) for ln in lines_of(p, level)], 0
 
 
 def has_structure(points: list[Point]) -> bool:
@@ -232,7 +243,7 @@ class Composer:
                 draft.lead.append(Part([Line(found[1].text, found[0], found[1])]))
         budget = max(self.budget - draft.words(), self.budget // 3)
         if lead is not None:
-            draft.body = self._quote(lead, draft, budget, stats)
+            draft.body = self._quote(lead, sections, draft, budget, stats)
         if not draft.body:
             draft.body = self._trim(self.sentences.parts(question, passages, qv, kind=kind, stats=stats), draft, budget)
         if not draft.body and not draft.lead:
@@ -253,22 +264,37 @@ class Composer:
             None,
         )
 
-    def _quote(self, lead: SectionPassage, draft: Draft, budget: int, stats: CorpusStats | None) -> list[Part]:
-        """The answering section as the body, when it is a list or short enough to quote whole."""
-        points = section_points(lead.hit, stats)
-        if not points:
-            return []
-        whole = sum(words(u.text) for p in points for u in p.units)
-        if not has_structure(points) and whole > budget:
-            return []  # a long paragraph: its best sentences answer better than its first ones
-        lines, more = quote_section(lead.hit, points, budget)
-        if not has_structure(points):  # a list stays whole even where a line before repeats an item
-            lines = [ln for ln in lines if ln.unit is None or not draft.cites(lead.hit, ln.unit)]
-        parts = [Part(lines)] if lines else []
-        if more:
-            parts.append(
-                Part([Line(f"*The article gives {more} more point{'s' if more != 1 else ''} in this section.*")])
-            )
+    def _quote(
+        self, lead: SectionPassage, sections: list[SectionPassage], draft: Draft, budget: int, stats: CorpusStats | None
+    ) -> list[Part]:
+        """The answering section as the body, when it is a list or short enough to quote whole. A
+        sub-section ("How to ease back pain › Keep moving") comes with its sister sub-sections, each
+        under its own heading, sharing the budget: the article's answer is all of them."""
+        parent = lead.heading.rpartition(SECTION_SEP)[0]
+        family = [s for s in sections if parent and s.heading.startswith(parent + SECTION_SEP)] or [lead]
+        parts: list[Part] = []
+        left = budget
+        for i, section in enumerate(family):
+            share = left // (len(family) - i)
+            points = section_points(section.hit, stats)
+            if not points:
+                continue
+            whole = sum(words(u.text) for p in points for u in p.units)
+            if not has_structure(points) and whole > share:
+                if section is lead and len(family) == 1:
+                    return []  # a long paragraph: its best sentences answer better than its first ones
+                points = points[:1]
+            lines, more = quote_section(section.hit, points, share)
+            if not has_structure(points):  # a list stays whole even where a line before repeats an item
+                lines = [ln for ln in lines if ln.unit is None or not draft.cites(section.hit, ln.unit)]
+            if not lines:
+                continue
+            label = section.heading.rpartition(SECTION_SEP)[2] if len(family) > 1 else ""
+            parts.append(Part(lines, label=label))
+            if more:
+                note = f"*The article gives {more} more point{'s' if more != 1 else ''} in this section.*"
+                parts.append(Part([Line(note)]))
+            left -= sum(words(ln.text) for ln in lines)
         return parts
 
     @staticmethod
