@@ -241,3 +241,25 @@ def test_the_subject_list_ships_with_its_licence():
     data = Path(__import__("assistant").__file__).parent / "data"
     assert (data / "subjects.tsv.gz").stat().st_size > 100_000
     assert "Princeton University" in (data / "WORDNET_LICENSE").read_text()
+
+
+@pytest.mark.parametrize(
+    ("question", "group"),
+    [
+        ("my granny is 90, can she take this", "older people"),
+        ("my father is 72 and keeps getting it", "older people"),
+        ("both my grandparents have it", "older people"),
+        ("my 3 year olds rash will not go", "children"),
+        ("I'm 20 weeks pregnant and it hurts", "pregnancy or breastfeeding"),
+    ],
+)
+def test_the_group_a_question_names_in_everyday_words(question, group):
+    from assistant.answering.compose import named_groups
+
+    assert [g.name for g in named_groups(question)] == [group]
+
+
+def test_an_age_that_is_not_a_persons_is_no_group():
+    from assistant.answering.compose import named_groups
+
+    assert named_groups("my temperature is 99 degrees") == [] and named_groups("I weigh 85 kg") == []

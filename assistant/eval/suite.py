@@ -98,6 +98,8 @@ class Judged:
     """Regexes of the points a complete answer states (from the gold section's own words)."""
     qualifier: str = ""
     """The group the question names ("pregnancy", "children", "older people"), if any."""
+    addressed: bool = False
+    """Whether its article has a line for that group (then that line should lead, else the note)."""
 
 
 def load_judged(path: Path, min_grade: int = 3, limit: int | None = None) -> list[Judged]:
@@ -111,7 +113,11 @@ def load_judged(path: Path, min_grade: int = 3, limit: int | None = None) -> lis
                 continue
             row = json.loads(line)
             qid, q, qtype = str(row.get("id", i)), row["question"], str(row.get("qtype", ""))
-            extra = {"essential": tuple(row.get("essential") or ()), "qualifier": str(row.get("qualifier") or "")}
+            extra = {
+                "essential": tuple(row.get("essential") or ()),
+                "qualifier": str(row.get("qualifier") or ""),
+                "addressed": bool(row.get("addressed")),
+            }
             if row.get("relevance"):
                 rel = {str(s): int(g) for s, g in row["relevance"].items() if int(g) >= min_grade}
                 out.append(Judged(qid, q, rel, qtype=qtype, **extra))
@@ -224,9 +230,9 @@ def _composition(fig: Figures, q: Judged, answer) -> dict:
         fig.add("points", sum(stated) / len(stated))
         fig.add("complete", all(stated))
         row["points"] = stated
-    if q.qualifier:
+    if q.qualifier:  # the note first where the article has no line for the group, else its line
         first = answer.covered and names_group_first(answer, q.qualifier)
-        fig.add("group_first", first)
+        fig.add("group_line_first" if q.addressed else "group_note_first", first)
         row["group_first"] = first
     if answer.covered:
         words = len(plain_words(answer_body(answer)))
@@ -254,7 +260,8 @@ COLUMNS = [
     ("lead_section", "lead section"),
     ("points", "points"),
     ("complete", "complete"),
-    ("group_first", "group first"),
+    ("group_note_first", "group note first"),
+    ("group_line_first", "group line first"),
     ("words_p50", "words p50"),
     ("answered", "answered"),
     ("offer_right", "offer right"),
