@@ -4,6 +4,7 @@ sources, follow-ups), uploads, delete, feedback, the article reader and XSS esca
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -526,3 +527,22 @@ def test_history_given_to_the_assistant_is_what_was_said():
         {"role": "assistant", "content": [{"type": "text", "text": "Stretch it [1]\n\n**Sources**\n\n**[1]** A"}]},
     ])
     assert history == [{"role": "user", "content": "is <b>this</b> ok?"}, {"role": "assistant", "content": "Stretch it [1]"}]
+
+
+def test_an_offered_article_is_one_click_from_its_answer(app):
+    """Under a refused answer each offered article carries a "Did you mean this article?" link; following
+    it answers the same question from that article, as a new turn of the chat."""
+    from types import SimpleNamespace
+
+    question = "How do I treat head lice?"
+    _, refused = final_message(app, question)
+    links = re.findall(r'href="(\?ask=[0-9a-f]+)"', refused)
+    assert "do not cover" in refused and links, refused
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": refused}]
+    after = app.ask_from(history, SimpleNamespace(href=links[0]))
+    assert after[:2] == history and len(after) == 4
+    assert after[2]["role"] == "user" and "from the article" in after[2]["content"]
+    answer = after[3]["content"]
+    assert "**Sources**" in answer and "do not cover" not in answer and "[1]" in answer
+    gone = app.ask_from(history, SimpleNamespace(href="?ask=0000000000000000"))  # an article deleted since
+    assert not isinstance(gone, list)

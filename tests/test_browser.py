@@ -325,3 +325,26 @@ def test_on_a_phone_the_reader_can_be_closed(app_url, browser, shots):
         screenshot(page, shots, "phone-reader-closed.png")
     finally:
         w.close()
+
+
+def test_an_offered_article_is_one_click_from_its_answer_in_the_browser(app_url, browser, shots):
+    url, _ = app_url
+    w = Watched(browser, url)
+    page = w.page
+    try:
+        refused = w.ask("How do I treat head lice?")
+        assert "do not cover" in refused.inner_text()
+        before = page.locator("[data-testid=bot]").count()
+        refused.locator("a.ask-from").first.click()
+        page.wait_for_function(
+            "n => { const m = document.querySelectorAll('[data-testid=bot]')[n];"
+            " return m && /Sources/.test(m.innerText) }",
+            arg=before, timeout=ANSWER_TIMEOUT,
+        )
+        answered = page.locator("[data-testid=bot]").nth(before)
+        assert "[1]" in answered.inner_text() and "do not cover" not in answered.inner_text()
+        assert "from the article" in page.locator("[data-testid=user]").last.inner_text()
+        screenshot(page, shots, "did-you-mean.png")
+        assert not w.dialogs and w.external_requests() == []
+    finally:
+        w.close()

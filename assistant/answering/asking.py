@@ -131,8 +131,13 @@ class Asker:
         )
         stats = self.stats()
 
+        stored = self.vectors.vectors([c.id for c in article]) if article else {}
+        cosines = {cid: float(v @ qv) for cid, v in stored.items()}
+
         def extractive() -> Answer:
-            return self.answerer.answer(q, passages, article, qv, kind=kind, stats=stats, groups_in=question)
+            return self.answerer.answer(
+                q, passages, article, qv, kind=kind, stats=stats, groups_in=question, cosines=cosines
+            )
 
         return _Asked(q, notes, passages, covered, extractive, deadline, absent)
 

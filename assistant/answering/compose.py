@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -48,8 +48,10 @@ class SectionPassage:
         return self.hit.section
 
 
-def article_sections(chunks: Iterable[Chunk], score: float = 0.0) -> list[SectionPassage]:
-    """The sections of an article (its chunks in order, grouped by heading), each one passage."""
+def article_sections(chunks: Iterable[Chunk], cosines: dict[str, float] | None = None) -> list[SectionPassage]:
+    """The sections of an article (its chunks in order, grouped by heading), each one passage whose
+    cosine similarity to the question is its best chunk's (`cosines`, by chunk id), when known."""
+    cosines = cosines or {}
     from ..ingest.fulltext import merge_overlap
 
     groups: list[list[Chunk]] = []
@@ -64,18 +66,21 @@ def article_sections(chunks: Iterable[Chunk], score: float = 0.0) -> list[Sectio
         for c in group[1:]:
             text = merge_overlap(text, c.text)
         first, last = group[0], group[-1]
+        known = [cosines[c.id] for c in group if c.id in cosines]
+        dense = max(known) if known else None
         hit = Hit(
             source=first.source,
             title=first.title,
             section=first.section,
             text=text,
             url=first.url,
-            score=score,
+            score=dense or 0.0,
             root=first.root,
             position=first.position,
             chunk_id=first.id,
             page=first.page,
             page_end=last.page_end if last.page_end is not None else last.page,
+            dense_score=dense,
         )
         out.append(SectionPassage(hit, tuple(group)))
     return out
@@ -222,11 +227,13 @@ class Composer:
         kind: str | None = None,
         stats: CorpusStats | None = None,
         groups_in: str = "",
+        cosines: dict[str, float] | None = None,
     ) -> Answer:
         """The answer to `question` from `passages` (routed: the section that answers its kind first)
         and the whole `article` they lead with. `groups_in`: more text that may name a group of people
-        (the question as typed, before a follow-up was folded)."""
-        sections = article_sections(article)
+        (the question as typed, before a follow-up was folded); `cosines`: the article's chunks' cosine
+        similarity to the question, shown as each cited section's relevance."""
+        sections = article_sections(article, cosines)
         lead = self._lead_section(passages, sections)
         draft = Draft()
         medicine = next((s.text for s in subjects_in(question) if s.kind == "medicine" and names_one(s)), None)
@@ -329,7 +336,8 @@ class Composer:
         if not units:
             return None
         picked = units[:2] if units[0].text.rstrip().endswith(":") and len(units) > 1 else units[:1]
-        lines = [Line(u.text, doctor.hit, u, "-" if u.is_item else "") for u in picked]
+        added = replace(doctor.hit, dense_score=None, score=0.0)  # it closes the answer: not ranked for the question
+        lines = [Line(u.text, added, u, "-" if u.is_item else "") for u in picked]
         return Part(lines, label=f"{doctor.heading or 'When to see a doctor'}:")
 
     def group_lines(

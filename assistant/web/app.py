@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import gradio as gr
 
@@ -32,8 +33,10 @@ from .reader import Reader
 from .render import (
     ARTICLE_COLUMNS,
     ARTICLE_PARAM,
+    ASK_PARAM,
     PASSAGE_COLUMNS,
     answer_part,
+    article_key,
     escape_text,
     escape_user_text,
     passage_rows,
@@ -79,7 +82,8 @@ CSS = """
 .reader .reader-text { white-space: pre-wrap; line-height: 1.5; }
 .reader mark.cited { scroll-margin: 4rem; }
 .reader-note { font-style: italic; }
-#source-link-catcher { display: none; }
+#source-link-catcher, #ask-link-catcher { display: none; }
+.message a.ask-from { font-size: 0.9em; }
 #reader-close { position: sticky; top: 0; z-index: 5; }
 #chatbot .bubble-wrap { padding-right: 2.5rem; }
 .message blockquote ol, .message blockquote ul { margin: 0.2rem 0; }
@@ -127,6 +131,21 @@ if (!window.__assistantNewestAnswer) {
   for (const kind of ['wheel', 'touchmove', 'keydown']) {
     document.addEventListener(kind, () => { pinned = -1; }, {capture: true, passive: true});
   }
+}
+"""
+# Clicks on "Did you mean this article?" under a refused answer answer the question from that article.
+ASK_LINK_JS = """
+if (!window.__assistantAskLinks) {
+  window.__assistantAskLinks = true;
+  document.addEventListener('click', (event) => {
+    const a = event.target.closest && event.target.closest('a');
+    if (!a) return;
+    const href = a.getAttribute('href') || '';
+    if (!href.startsWith('?""" + ASK_PARAM + """=')) return;
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    trigger('click', {href: href});
+  }, true);
 }
 """
 READER_JS = """
@@ -275,6 +294,29 @@ class ChatApp:
         line += f"  \n{verdict} ({self.settings.min_score:.2f}) · dense = cosine similarity, keyword = BM25, fused = RRF"
         return line
 
+    def ask_from(self, history: list, evt: gr.EventData) -> Any:
+        """"Did you mean this article?" under a refused answer: the last question, answered from the
+        offered article (`Assistant.ask(..., source=...)`), added to the chat as a new turn."""
+        href = getattr(evt, "href", "") if evt is not None else ""
+        key = (parse_qs(urlsplit(href or "").query).get(ASK_PARAM) or [""])[0]
+        info = next((a for a in self.assistant.articles() if article_key(a.root, a.source) == key), None)
+        messages = list(history or [])
+        asked = [i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "user"]
+        if info is None or not asked:
+            gr.Warning("That article is no longer in the store." if info is None else "Ask a question first.")
+            return gr.skip()
+        question = html.unescape(message_text(messages[asked[-1]].get("content")))
+        try:
+            answer = self.assistant.ask(question, history=plain_history(messages[: asked[-1]]), source=info.source)
+        except AssistantError as exc:
+            gr.Warning(str(exc))
+            return gr.skip()
+        rendered = render_answer(answer)
+        markdown = rendered.markdown + backend_note(answer, self.llm_name)
+        self.ratings.remember(markdown, question, answer, rendered)
+        shown = escape_user_text(f"{question} (from the article “{info.title}”)")
+        return [*messages, {"role": "user", "content": shown}, {"role": "assistant", "content": markdown}]
+
     # --- ratings --------------------------------------------------------------------------
 
     def like(self, history: list, evt: gr.LikeData) -> None:
@@ -307,6 +349,7 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
             reader = gr.HTML(READER_HINT, js_on_load=READER_JS, elem_classes="reader-panel", elem_id="reader")
         catcher = gr.HTML("", js_on_load=LINK_CATCHER_JS + NEWEST_ANSWER_JS, elem_id="source-link-catcher",
                           container=False)
+        ask_catcher = gr.HTML("", js_on_load=ASK_LINK_JS, elem_id="ask-link-catcher", container=False)
         passages_heading = gr.Markdown("Ask a question in the Chat tab: its passages appear here.", render=False)
         passages = gr.Dataframe(
             headers=PASSAGE_COLUMNS, datatype=["number", "str", "str", "number", "number", "number", "str"],
@@ -382,6 +425,7 @@ def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_s
         confirm_btn.click(app.articles.delete, [to_delete, query], [status, confirm_row, *refreshed], concurrency_limit=1,
                           concurrency_id="ingest", api_visibility="private")
         catcher.click(app.reader.on_source_click, None, [reader, sidebar], api_visibility="private")
+        ask_catcher.click(app.ask_from, [chatbot], [chatbot], api_visibility="private")
         close_reader.click(lambda: gr.Sidebar(open=False), None, [sidebar], queue=False, api_visibility="private")
         demo.load(app.reader.on_load, None, [reader, sidebar], api_visibility="private")
         ArticleTools(assistant, app.corpus).register(mcp=settings_mcp(app.settings))  # /ask, and the MCP tools

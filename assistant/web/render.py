@@ -22,6 +22,9 @@ from ..types import Answer, Article, ArticleInfo, Citation, Hit, page_count, pag
 
 ARTICLE_PARAM = "article"
 """Query parameter of a source link: `?article=<key>&p=<chunk position>`."""
+ASK_PARAM = "ask"
+"""Query parameter of an offered article's link under a refused answer: `?ask=<key>` answers the
+question from that article ("Did you mean ...?")."""
 SNIPPET_CONTEXT = 220
 """Characters of passage text shown around the cited sentences."""
 SOURCES_HEADING = "**Sources**"
@@ -352,6 +355,9 @@ def sources_markdown(sources: Sequence[Source], *, covered: bool = True, html: b
         lines.append(f"**[{s.n}]** {where} · " + " · ".join(meta))
         if covered:
             lines += [md for md in (q.markdown(html=html) for q in s.quotes) if md]
+        elif html:  # an offered article is one click from its answer
+            ask = f"?{ASK_PARAM}={article_key(s.root, s.source)}"
+            lines.append(f'<a href="{escape_attr(ask)}" class="ask-from">↪ Did you mean this article? Answer from it</a>')
     return "\n\n".join(lines)
 
 
