@@ -4,8 +4,8 @@ sources, follow-ups), uploads, delete, feedback, the article reader and XSS esca
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
