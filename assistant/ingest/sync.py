@@ -37,10 +37,11 @@ from ..search.store import VectorIndexError, VectorStore, chunk_metadata
 from ..types import Article, CheckReport, Chunk, IngestReport
 from .articles import (
     MAX_FILE_BYTES,
-    OUTSIDE,
+    NOT_A_FILE,
     PARSER_VERSION,
     SKIPPED_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
+    link_problem,
     parse_article,
     read_file,
 )
@@ -125,10 +126,13 @@ def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
             if path.is_file():
                 skipped.append((_shown(path), BAD_NAME))
             continue
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            skipped.append((str(path), OUTSIDE))  # a file or a folder: never followed
+        problem = link_problem(path, root)
+        if problem:
+            skipped.append((str(path), problem))  # a file or a folder: never followed
             continue
         if not path.is_file():
+            if path.exists() and not path.is_dir():  # a FIFO, socket or device: never opened
+                skipped.append((str(path), NOT_A_FILE))
             continue
         if path.suffix.lower() in SUPPORTED_EXTENSIONS:
             files.append(path)
