@@ -15,6 +15,7 @@ from .config import Settings
 from .errors import AssistantError, QuestionError, SettingsError, StoreError
 from .ingest.sync import resolve_folder
 from .log_setup import setup_logging
+from .text import printable
 
 
 def ingest_main(argv: list[str] | None = None) -> int:
@@ -55,7 +56,8 @@ def _ingest(argv: list[str] | None) -> int:
         if args.list:
             infos = bot.articles()
             for a in infos:
-                print(f"{a.source}\t{a.kind}\t{a.title}\t{a.chunks} chunks\t{a.ingested_at}\t{a.root}")
+                fields = (a.source, a.kind, a.title, f"{a.chunks} chunks", a.ingested_at, a.root)
+                print("\t".join(printable(f) for f in fields))  # a newline or tab in a name stays in its field
             print(f"{len(infos)} articles in {bot.store_dir}")
             return 0
         report = bot.ingest(folders)
@@ -71,7 +73,7 @@ def _ingest(argv: list[str] | None) -> int:
     if report.skipped:
         print(f"Skipped {len(report.skipped)} file(s):")
         for path, reason in report.skipped:
-            print(f"  {path}: {reason}")
+            print(f"  {printable(path)}: {reason}")
     print(f"Time: {report.seconds:.1f} s")
     return 0
 
