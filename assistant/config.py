@@ -134,6 +134,8 @@ _RULES: tuple[tuple[tuple[str, ...], Callable[[float], bool], str], ...] = (
     (("embed_threads", "query_threads", "chunk_overlap", "rrf_k", "dense_weight", "keyword_weight", "heading_weight",
       "exact_heading_weight", "absent_word_similarity"), lambda v: v >= 0, "must not be negative"),
     (("port", "chroma_port"), lambda v: 0 < v < 65536, "is not a port (1-65535)"),
+    (("min_score", "absent_word_similarity"), lambda v: -1 <= v <= 1, "is not a cosine similarity (-1 to 1)"),
+    (("min_evidence", "absent_max_evidence"), lambda v: -2 <= v <= 2, "is not a sum of two cosines (-2 to 2)"),
 )
 """The numeric settings `Settings` checks on creation: (fields, rule, what the message says when it fails)."""
 

@@ -3,16 +3,23 @@ an article, a name holding a backslash, a newline or a tab, and a .docx without 
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import re
 import shutil
 import subprocess
 import threading
+import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 
 from assistant import Assistant, Settings
+from assistant.errors import SettingsError
+from assistant.ingest.articles import parse_article
+from assistant.web.mcp_tools import ArticleTools
 
 from .helpers_app import free_port, start_app, stop
 from .helpers_data import CORPUS, REPO
@@ -96,3 +103,79 @@ def test_a_fifo_named_like_an_article_is_listed_as_skipped_and_never_opened(tmp_
         assert [a.source for a in bot.articles()] == ["article-001.md"]
     finally:
         bot.close()
+
+
+def test_get_article_opens_a_name_holding_a_backslash_by_the_source_search_returned(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "knee\\pain.txt").write_text(
+        "Knee pain\n\nKnee pain after running often comes from the tendon below the kneecap.\n"
+    )
+    (folder / "knee").mkdir()  # so that "knee/pain.txt", the name read as a Windows path, is another article
+    (folder / "knee" / "pain.txt").write_text("Hip pain\n\nHip pain at night can come from bursitis.\n")
+    bot = _bot(tmp_path)
+    try:
+        bot.ingest([folder])
+        tools = ArticleTools(bot, folder.resolve())
+        found = json.loads(tools.search_articles("knee pain after running tendon", k=1))
+        assert found[0]["source"] == "knee\\pain.txt"
+        article = tools.get_article(found[0]["source"])
+        assert article.startswith("# Knee pain") and "tendon below the kneecap" in article
+        assert tools.get_article("knee/pain.txt").startswith("# Hip pain")
+    finally:
+        bot.close()
+
+
+def test_list_prints_newlines_and_tabs_in_names_escaped(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "two\nlines.txt").write_text("Night\tcramps\n\nCramps wake many people at night.\n")
+    (folder / "tab\there.txt").write_text("Snoring\n\nSnoring is loud breathing in sleep.\n")
+    store = tmp_path / "store"
+    ingested = _driver(str(folder), "--store", str(store))
+    assert ingested.returncode == 0, ingested.stderr[-2000:]
+    listed = _driver("--list", "--store", str(store))
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 3 and all(line.count("\t") == 5 for line in lines[:2]), lines
+    assert lines[0].split("\t")[0] == "tab\\there.txt"
+    assert lines[1].split("\t")[0] == "two\\nlines.txt"
+
+
+def _without_properties(data: bytes) -> bytes:
+    """The .docx without its document properties part (docProps/core.xml and the relationship to it)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            if name == "docProps/core.xml":
+                continue
+            part = src.read(name)
+            if name == "_rels/.rels":
+                part = re.sub(rb"<Relationship [^>]*core-properties[^>]*/>", b"", part)
+            dst.writestr(name, part)
+    return out.getvalue()
+
+
+def _docx(*headings: str) -> bytes:
+    d = docx.Document()
+    d.add_paragraph("Cramps wake many people at night, most often in the calf.")
+    for heading in headings:
+        d.add_heading(heading, level=1)
+        d.add_paragraph("Stretching the calf before bed helps.")
+    buf = io.BytesIO()
+    d.save(buf)
+    return _without_properties(buf.getvalue())
+
+
+def test_a_docx_without_document_properties_is_titled_by_its_first_heading_or_its_file_name():
+    assert parse_article(_docx("Cramps at night", "What helps"), "x.docx").title == "Cramps at night"
+    assert parse_article(_docx(), "night-cramps.docx").title == "Night cramps"
+
+
+@pytest.mark.parametrize("value", ["nan", "-5", "7", "inf"])
+def test_a_min_score_outside_the_cosine_range_is_refused_naming_the_variable(value, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_MIN_SCORE", value)
+    with pytest.raises(SettingsError, match=r"ASSISTANT_MIN_SCORE.*(not a number|not a cosine similarity \(-1 to 1\))"):
+        Settings.from_env()
+    monkeypatch.setenv("ASSISTANT_MIN_SCORE", "-0.2")  # a cosine may be negative
+    assert Settings.from_env().min_score == -0.2
