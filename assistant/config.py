@@ -94,6 +94,10 @@ class Settings:
     """`user:password` to require a login in the app; unset = no login."""
     host: str = "127.0.0.1"
     """Address the app listens on (`0.0.0.0` exposes it to the network)."""
+    trusted_proxy: str | None = None
+    """Address of the reverse proxy in front of the app (or a network, or a comma-separated list): only
+    requests from it may name the client's address in X-Forwarded-For, which the login throttle counts
+    by. Unset: forwarded headers are ignored (the address is the connection's)."""
     port: int = 7860
     mcp: bool = False
     """Also serve the app's tools (search_articles, ask, get_article) over MCP at <app url>/gradio_api/mcp/."""
