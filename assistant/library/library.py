@@ -76,8 +76,10 @@ class Library:
     # --- keeping up with other processes ------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the keyword index (and Chroma's view) if another ingest changed the store."""
+        """Reload the keyword index (and Chroma's view) if another ingest changed the store; open the store
+        again if another process rebuilt it (see `_follow_store`)."""
         self._check_open()
+        self._follow_store()
         generation = self.manifest.generation
         if generation == self._keyword.generation:
             return
@@ -100,6 +102,42 @@ class Library:
                     self.vectors.reload()  # written by another process: reopen Chroma's client now
             self._keyword = index
             log.info("keyword index at generation %d (%d chunks)", generation, len(index))
+
+    def _follow_store(self, *, locked: bool = False, create: bool = False) -> None:
+        """Notice the store rebuilt, wiped or deleted by another process — its manifest file replaced or gone,
+        told by the file's identity (device, inode), not its time — and open the new one; never answer
+        from the old files, which this process may still hold open. Without `locked` (a question), a store
+        that is gone, or whose new ingest is still running, is a StoreError that says so. `locked`: the
+        caller holds the store's ingest lock (ingest, check, remove); `create` (ingest): a store that is
+        gone is made again."""
+        state = self.manifest.state()
+        if state == "same":
+            return
+        with self._refresh_lock:
+            state = self.manifest.state()
+            if state == "same":
+                return
+            if state == "gone" and not create:
+                raise StoreError(
+                    f"the store {self.store_dir} was removed by another process: re-sync the articles (the app's "
+                    "Re-sync, or `python ingest.py`) to create it again, or restart the app")
+            if locked:
+                self._reopen()
+                return
+            with try_store_lock(self.store_dir) as free:  # held so no ingest starts mid-reopen
+                if not free:
+                    raise StoreError(
+                        f"the store {self.store_dir} was rebuilt by another process, whose ingest is still "
+                        "running: ask again when it has finished (or restart the app, or re-sync)")
+                self._reopen()
+
+    def _reopen(self) -> None:
+        log.warning("the store %s was rebuilt or removed by another process: opening it again", self.store_dir)
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        self.manifest.reopen()
+        self.vectors.reopen()
+        check_model(self.manifest, self.embedder, self.vectors)  # a new store is stamped, another model refused
+        self._keyword = KeywordIndex([], None, -1)  # loaded afresh by `refresh`
 
     @property
     def _keyword_dir(self) -> Path:
@@ -124,7 +162,10 @@ class Library:
         roots = list(dict.fromkeys(resolve_folder(f) for f in folders))  # fail before touching anything; once each
         self._writable()
         report = IngestReport()
+        if self.manifest.state() == "gone":  # removed by another process: made again below
+            self.store_dir.mkdir(parents=True, exist_ok=True)
         with self._ingest_lock, store_lock(self.store_dir):
+            self._follow_store(locked=True, create=True)
             if rebuild:
                 self._wipe_locked()
             syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker, progress or _tqdm_progress(),
@@ -151,6 +192,7 @@ class Library:
         if repair and self.manifest.read_only:
             repair = False  # a read-only store can be checked, not repaired
         with self._ingest_lock, store_lock(self.store_dir, wait=repair):
+            self._follow_store(locked=True)
             syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
             journal = len(self.manifest.journal())
             if repair:
@@ -171,6 +213,7 @@ class Library:
         root = _root(folder)
         self._writable()
         with self._ingest_lock, store_lock(self.store_dir):
+            self._follow_store(locked=True)
             syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
             syncer.recover()
             removed = syncer.remove_article(root, Path(source).as_posix())
@@ -207,11 +250,13 @@ class Library:
 
     def articles(self) -> list[ArticleInfo]:
         self._check_open()
+        self._follow_store()
         return self.manifest.article_infos()
 
     def article(self, folder: str | Path, source: str) -> Article:
         """The whole text of an ingested article (re-read from its file, else from the stored chunks)."""
         self._check_open()
+        self._follow_store()
         root = _root(folder)
         if (root, source) not in self.manifest.stored_articles(root):
             raise AssistantError(f"{source!r} from {root} is not in the store")
@@ -219,6 +264,7 @@ class Library:
 
     def chunks(self, folder: str | Path | None = None, source: str | None = None) -> Iterator[Chunk]:
         self._check_open()
+        self._follow_store()
         root = _root(folder) if folder is not None else None
         return self.manifest.iter_chunks(root, source)
 

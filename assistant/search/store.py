@@ -294,6 +294,24 @@ class VectorStore:
         with self._access():
             pass
 
+    def reopen(self) -> None:
+        """Open the collection afresh, whatever the token says: the store was rebuilt, or deleted and made
+        again, by another process (embedded mode: the folder is created if it is gone)."""
+        if self.read_only:
+            raise StoreError(f"the read-only store {self.where} changed on disk: restart to read it again")
+        if self.host:
+            self._open()
+            return
+        assert self.path is not None
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the Chroma folder {self.path}: {exc.strerror or exc}") from exc
+        with self._flock(exclusive=True) as (_, token):
+            chromadb.api.client.SharedSystemClient.clear_system_cache()  # its cached index is of the old files
+            self._open()
+            self._token = token
+
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:
         for start in range(0, len(ids), self.max_batch):
             end = start + self.max_batch
