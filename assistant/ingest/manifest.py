@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..disk import disk_full_error, is_disk_full
 from ..errors import StoreError
 from ..types import ArticleInfo, Chunk
 from .articles import file_format
@@ -90,9 +91,7 @@ class Manifest:
                         f"{SCHEMA_VERSION}: run `python ingest.py --rebuild`"
                     )
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"the manifest {self.path} is corrupt or not a database ({exc}): run `python ingest.py --rebuild`"
-            ) from exc
+            raise _open_error(self.path, exc) from exc
 
     # --- the file under this object: another process may rebuild or delete the store ---------------
 
@@ -133,9 +132,7 @@ class Manifest:
         try:
             version = self.get_meta("schema")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"the manifest {self.path} is corrupt or not a database ({exc}): run `python ingest.py --rebuild`"
-            ) from exc
+            raise _open_error(self.path, exc) from exc
         if version != SCHEMA_VERSION:
             raise StoreError(f"store {self.path.parent} has manifest version {version}, this program needs "
                              f"{SCHEMA_VERSION}: run `python ingest.py --rebuild`")
@@ -300,6 +297,15 @@ class Manifest:
 def _chunk(row: tuple) -> Chunk:
     cid, root, source, position, title, section, text, embedded_text, url, page, page_end = row
     return Chunk(root, source, position, title, section, text, embedded_text, url, cid, page, page_end)
+
+
+def _open_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """Why the manifest cannot be opened, and what to do: only a damaged file is a reason to --rebuild."""
+    if is_disk_full(exc):
+        return disk_full_error(path.parent, "opening the manifest")
+    if isinstance(exc, sqlite3.OperationalError):  # locked, no permission, an I/O error: the file is not the problem
+        return StoreError(f"cannot open the manifest {path}: {exc}")
+    return StoreError(f"the manifest {path} is corrupt or not a database ({exc}): run `python ingest.py --rebuild`")
 
 
 def _file_identity(path: Path) -> tuple[int, int] | None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ..config import Settings
+from ..disk import disk_space
 from ..embedding.embedder import Embedder
 from ..errors import AssistantError, StoreError
 from ..ingest.chunking import Chunker
@@ -172,12 +173,13 @@ class Library:
                             max_file_bytes=self.max_file_bytes)
 
             def run() -> None:
-                syncer.recover()
-                syncer.reconcile()
-                for root in roots:
-                    syncer.sync(root, report)
-                syncer.recheck()
-                self._save_keyword()
+                with disk_space(self.store_dir, "ingesting"):  # the steps below name their own space
+                    syncer.recover()
+                    syncer.reconcile()
+                    for root in roots:
+                        syncer.sync(root, report)
+                    syncer.recheck()
+                    self._save_keyword()
 
             timed(run, report)
         log.info("ingest done: %s", report)
@@ -191,7 +193,7 @@ class Library:
         self._check_open()
         if repair and self.manifest.read_only:
             repair = False  # a read-only store can be checked, not repaired
-        with self._ingest_lock, store_lock(self.store_dir, wait=repair):
+        with self._ingest_lock, store_lock(self.store_dir, wait=repair), disk_space(self.store_dir, "checking the store"):
             self._follow_store(locked=True)
             syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
             journal = len(self.manifest.journal())
@@ -212,7 +214,7 @@ class Library:
         self._check_open()
         root = _root(folder)
         self._writable()
-        with self._ingest_lock, store_lock(self.store_dir):
+        with self._ingest_lock, store_lock(self.store_dir), disk_space(self.store_dir, f"removing {source}"):
             self._follow_store(locked=True)
             syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
             syncer.recover()
@@ -234,17 +236,22 @@ class Library:
             return
         log.info("writing keyword index (generation %d)", generation)
         index = self._build_keyword(generation)
-        index.save(self._keyword_dir)
+        with disk_space(self._keyword_dir, "saving the keyword index", 2 * index.disk_bytes()):  # old and new
+            index.save(self._keyword_dir)
         self._keyword = index
 
     def _wipe_locked(self) -> None:
+        with disk_space(self.store_dir, "emptying the store"):
+            self._wipe_rows()
+        check_model(self.manifest, self.embedder, self.vectors)
+
+    def _wipe_rows(self) -> None:
         self.vectors.drop()
         with self.manifest.write() as db:
             for table in ("chunks", "articles", "journal"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
         shutil.rmtree(self._keyword_dir, ignore_errors=True)
-        check_model(self.manifest, self.embedder, self.vectors)
 
     # --- reading articles -------------------------------------------------------------------
 

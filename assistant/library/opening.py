@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Settings
+from ..disk import disk_full_error, is_disk_full
 from ..embedding.embedder import Embedder
-from ..errors import StoreError
+from ..errors import DiskFullError, StoreError
 from ..ingest.check import StoreChecker
 from ..ingest.manifest import Manifest
 from ..search.store import VectorIndexError, VectorStore
@@ -88,7 +89,11 @@ def rebuild_damaged_index(
             vectors = VectorStore(path=store_dir / "chroma", collection=settings.collection, reset=True)
             report = CheckReport()
             StoreChecker(manifest, vectors, embedder).rebuild(report, str(exc))
+    except DiskFullError:
+        raise
     except (OSError, StoreError) as err:
+        if is_disk_full(err):
+            raise disk_full_error(store_dir, "rebuilding the vector index from the manifest") from err
         raise StoreError(f"{exc} (rebuilding it failed: {err})") from err
     if report.problems:
         raise StoreError(f"{exc} (rebuilding it failed: {'; '.join(report.problems)})")

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import pickle
+import re
 import struct
 import threading
 import uuid
@@ -36,6 +37,7 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
+from ..disk import disk_full_error, out_of_space
 from ..errors import StoreError
 from ..types import Chunk
 
@@ -47,6 +49,12 @@ SYNC_THRESHOLD = 1
 process that opens the store then has no unpersisted log to replay into its own copy of the index,
 so only the writer ever saves the index files (two processes saving them incrementally leave
 nodes that search can no longer reach)."""
+
+
+_NOT_DAMAGE = re.compile(r"permission denied|read-?only|database is locked|operation not permitted", re.I)
+"""What Chroma says when it cannot open sound files (a permission, a lock): no reason to throw a store away,
+so opening does not suggest --rebuild then (nor for a full disk); other failures do (Chroma's words for
+damaged files vary: "file is not a database", or after one failure in a process, an attribute error)."""
 
 
 class VectorIndexError(StoreError):
@@ -200,6 +208,8 @@ class VectorStore:
             raise
         except Exception as exc:  # chromadb raises many kinds; all mean the same to a user
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if not self.host and out_of_space(exc, self.path):  # not damage: nothing to rebuild (nor room to)
+                raise disk_full_error(self.path, doing) from exc
             if self.host:
                 raise StoreError(f"the Chroma server {self.host}:{self.port} failed while {doing}: {first}") from exc
             raise VectorIndexError(
@@ -253,8 +263,11 @@ class VectorStore:
         except StoreError:
             raise
         except Exception as exc:  # chromadb raises many kinds; all mean the same to a user
+            if not self.host and out_of_space(exc, self.path):  # opening writes Chroma's database: not damage
+                raise disk_full_error(self.path, "opening the vector store") from exc
             where = f"Chroma server {self.host}:{self.port}" if self.host else f"Chroma store {self.path}"
-            hint = "" if self.host else " Run `python ingest.py --rebuild` to start it afresh."
+            damaged = not self.host and not _NOT_DAMAGE.search(str(exc))
+            hint = " Run `python ingest.py --rebuild` to start it afresh." if damaged else ""
             raise StoreError(f"cannot open {where}: {exc}.{hint}") from exc
         self.max_batch = int(self.client.get_max_batch_size())
 
