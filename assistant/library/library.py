@@ -17,6 +17,7 @@ from ..errors import AssistantError, StoreError
 from ..ingest.chunking import Chunker
 from ..ingest.fulltext import load_article
 from ..ingest.manifest import Manifest
+from ..ingest.recall import GOOD_RECALL, measure_recall
 from ..ingest.sync import Syncer, resolve_folder, timed
 from ..search.keyword import KeywordIndex, index_text
 from ..search.store import VectorStore
@@ -206,8 +207,20 @@ class Library:
                     f"{'finished' if repair else 'unfinished:'} an interrupted ingest ({journal} journal entries)")
             if repair:
                 self._save_keyword()
+            if report.ok:
+                self._measure_recall(report)
         log.info("check done: %s", report)
         return report
+
+    def _measure_recall(self, report: CheckReport) -> None:
+        recall = measure_recall(self.manifest, self.vectors, self.embedder, self.settings.candidates)
+        if recall is None:
+            return
+        report.recall, report.recall_queries = recall.value, recall.queries
+        if recall.value < GOOD_RECALL:
+            report.notes.append(
+                f"the vector index finds {recall.value:.1%} of the exact 10 nearest passages, below {GOOD_RECALL:.0%}: "
+                f"raise ASSISTANT_SEARCH_EF (now {self.settings.search_ef}; benchmarks/recall.py measures the cost)")
 
     def remove(self, folder: str | Path, source: str) -> bool:
         """Drop one article from the store (the file is left alone). False if it was not there."""

@@ -63,7 +63,7 @@ def open_store(
     try:
         vectors = vector_store or VectorStore(
             path=store_dir / "chroma", host=settings.chroma_host, port=settings.chroma_port,
-            collection=settings.collection, read_only=read_only,
+            collection=settings.collection, read_only=read_only, search_ef=settings.search_ef,
         )
     except VectorIndexError as exc:
         if read_only:
@@ -86,7 +86,8 @@ def rebuild_damaged_index(
     log.warning("%s: rebuilding it from the manifest", exc)
     try:
         with store_lock(store_dir):
-            vectors = VectorStore(path=store_dir / "chroma", collection=settings.collection, reset=True)
+            vectors = VectorStore(path=store_dir / "chroma", collection=settings.collection, reset=True,
+                                  search_ef=settings.search_ef)
             report = CheckReport()
             StoreChecker(manifest, vectors, embedder).rebuild(report, str(exc))
     except DiskFullError:

@@ -129,12 +129,14 @@ class VectorStore:
 
     def __init__(
         self, path: Path | None = None, host: str | None = None, port: int = 8000, collection: str = "chunks",
-        reset: bool = False, read_only: bool = False,
+        reset: bool = False, read_only: bool = False, search_ef: int | None = None,
     ):
         """Open the collection; `reset=True` empties it first, even if its index files are damaged.
         `read_only` (a store on a read-only disk or without write permission): reads work, writes
-        raise StoreError."""
+        raise StoreError. `search_ef`: the breadth of approximate search (`Settings.search_ef`)."""
         self.path, self.host, self.port, self.collection_name = path, host, port, collection
+        self.search_ef = search_ef
+        """Chroma's ef_search for this collection (`Settings.search_ef`); None: leave the collection's own."""
         self.read_only = read_only and not host
         self._token = b""
         self._reopen_lock = threading.Lock()
@@ -237,29 +239,24 @@ class VectorStore:
 
     def _open(self) -> None:
         self._check_files()  # before Chroma loads them: damaged files can make it hang or crash
-        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         try:
-            if self.host:
-                self.client = chromadb.HttpClient(host=self.host, port=self.port, settings=settings)
-            else:
-                assert self.path is not None
-                where = self.path
-                if self.read_only:
-                    where = self._read_only_copy()
-                else:
-                    self.path.mkdir(parents=True, exist_ok=True)
-                self.client = chromadb.PersistentClient(path=str(where), settings=settings)
+            self._connect()
             if self.read_only:
                 self.collection = self.client.get_collection(self.collection_name, embedding_function=None)
+                self._set_search_ef()  # (in the temporary copy)
                 self.max_batch = int(self.client.get_max_batch_size())
                 return
+            hnsw = {"space": "cosine", "sync_threshold": SYNC_THRESHOLD}
+            if self.search_ef is not None:
+                hnsw["ef_search"] = self.search_ef
             self.collection = self.client.get_or_create_collection(
                 self.collection_name,
-                configuration={"hnsw": {"space": "cosine", "sync_threshold": SYNC_THRESHOLD}},
+                configuration={"hnsw": hnsw},  # a new collection's; an existing one keeps its own
                 embedding_function=None,  # never chromadb's own: it downloads a model
             )
             if not self.host and self.collection.configuration_json["hnsw"].get("sync_threshold") != SYNC_THRESHOLD:
                 self.collection.modify(configuration={"hnsw": {"sync_threshold": SYNC_THRESHOLD}})
+            self._set_search_ef()
         except StoreError:
             raise
         except Exception as exc:  # chromadb raises many kinds; all mean the same to a user
@@ -270,6 +267,33 @@ class VectorStore:
             hint = " Run `python ingest.py --rebuild` to start it afresh." if damaged else ""
             raise StoreError(f"cannot open {where}: {exc}.{hint}") from exc
         self.max_batch = int(self.client.get_max_batch_size())
+
+    def _connect(self) -> None:
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if self.host:
+            self.client = chromadb.HttpClient(host=self.host, port=self.port, settings=settings)
+            return
+        assert self.path is not None
+        where = self.path
+        if self.read_only:
+            where = self._read_only_copy()
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+        self.client = chromadb.PersistentClient(path=str(where), settings=settings)
+
+    def _set_search_ef(self) -> None:
+        """Give the collection this store's search breadth (`Settings.search_ef`). Chroma keeps it in the
+        collection's configuration and reads it when a client loads the index: after a change the client is
+        opened again (embedded mode; a server applies it when it loads the collection)."""
+        hnsw = self.collection.configuration_json.get("hnsw") or {}
+        if self.search_ef is None or hnsw.get("ef_search") == self.search_ef:
+            return
+        log.info("vector search breadth (ef_search) of %s: %s -> %d", self.where, hnsw.get("ef_search"), self.search_ef)
+        self.collection.modify(configuration={"hnsw": {"ef_search": self.search_ef}})
+        if not self.host:
+            chromadb.api.client.SharedSystemClient.clear_system_cache()
+            self._connect()
+            self.collection = self.client.get_collection(self.collection_name, embedding_function=None)
 
     def _read_only_copy(self) -> Path:
         """Chroma writes its database whenever it opens one: a read-only store is read from a temporary copy."""
