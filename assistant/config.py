@@ -50,10 +50,12 @@ class Settings:
     chunk_overlap: int = 40
     candidates: int = 80
     """Hits taken from each of dense and keyword search before fusion."""
-    search_ef: int = 100
-    """The breadth of Chroma's approximate (HNSW) search, `ef_search`: it searches with max(search_ef,
-    candidates); wider finds more of the true nearest vectors and costs time (benchmarks/recall.py,
-    docs/BENCHMARKS.md). Set on the collection when a store is opened."""
+    search_ef: int = 0
+    """The breadth of Chroma's approximate (HNSW) search, `ef_search` (it searches with max(search_ef,
+    candidates)): wider finds more of the exact nearest vectors and costs time. 0 = the breadth the store's
+    graph needs for recall@10 0.99 (100 for a store made from now on, 600 for one made before: see
+    assistant/search/store.py SEARCH_EF, benchmarks/recall.py, docs/BENCHMARKS.md). Set on the collection when
+    a store is opened."""
     max_per_article: int = 1
     """At most this many chunks of one article in search results (1: ten hits, ten articles)."""
     answer_per_article: int = 2
@@ -136,10 +138,10 @@ class Settings:
 
 
 _RULES: tuple[tuple[tuple[str, ...], Callable[[float], bool], str], ...] = (
-    (("embed_batch_size", "chunk_tokens", "candidates", "search_ef", "max_per_article", "answer_per_article", "answer_passages",
+    (("embed_batch_size", "chunk_tokens", "candidates", "max_per_article", "answer_per_article", "answer_passages",
       "answer_sentences", "max_question_chars"), lambda v: v >= 1, "must be at least 1"),
     (("llm_timeout", "max_file_mb", "max_upload_mb"), lambda v: v > 0, "must be above 0"),
-    (("embed_threads", "query_threads", "chunk_overlap", "rrf_k", "dense_weight", "keyword_weight", "heading_weight",
+    (("embed_threads", "query_threads", "search_ef", "chunk_overlap", "rrf_k", "dense_weight", "keyword_weight", "heading_weight",
       "exact_heading_weight", "absent_word_similarity"), lambda v: v >= 0, "must not be negative"),
     (("port", "chroma_port"), lambda v: 0 < v < 65536, "is not a port (1-65535)"),
     (("min_score", "absent_word_similarity"), lambda v: -1 <= v <= 1, "is not a cosine similarity (-1 to 1)"),

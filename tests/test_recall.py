@@ -10,6 +10,7 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.errors import SettingsError
+from assistant.search import store as store_module
 from assistant.search.store import VectorStore
 
 from .helpers_data import REPO
@@ -71,21 +72,37 @@ def test_the_check_command_prints_the_recall(store):
 
 
 def test_the_search_breadth_setting_is_applied_to_a_store_when_it_is_opened(store, monkeypatch):
-    def ef(bot: Assistant) -> int:
-        return bot.vectors.collection.configuration_json["hnsw"]["ef_search"]
-
     monkeypatch.setenv("ASSISTANT_SEARCH_EF", "160")
     bot = Assistant.open(settings=Settings.from_env(store=store), embedder=FakeEmbedder())
     try:
-        assert ef(bot) == 160
+        assert _hnsw(bot)["ef_search"] == 160
         assert bot.search("zorblat7 helps", k=1)[0].source == "article-007.md"
     finally:
         bot.close()
-    bot = _open(store)  # the default again
-    try:
-        assert ef(bot) == Settings().search_ef
-    finally:
-        bot.close()
-    monkeypatch.setenv("ASSISTANT_SEARCH_EF", "0")
+    monkeypatch.setenv("ASSISTANT_SEARCH_EF", "-1")
     with pytest.raises(SettingsError, match="ASSISTANT_SEARCH_EF"):
         Settings.from_env()
+
+
+def _hnsw(bot: Assistant) -> dict:
+    return bot.vectors.collection.configuration_json["hnsw"]
+
+
+def test_by_default_a_new_store_gets_the_better_graph_and_one_made_before_the_wider_search(tmp_path, monkeypatch):
+    write_articles(tmp_path / "articles", range(3))
+    new = _open(tmp_path / "new")
+    try:
+        assert (_hnsw(new)["ef_construction"], _hnsw(new)["ef_search"]) == (400, 100)
+    finally:
+        new.close()
+    with monkeypatch.context() as before:  # a store made before this change: Chroma's default graph
+        before.setattr(store_module, "EF_CONSTRUCTION", 100)
+        old = _open(tmp_path / "old")
+        old.ingest([tmp_path / "articles"])
+        old.close()
+    old = _open(tmp_path / "old")
+    try:
+        assert (_hnsw(old)["ef_construction"], _hnsw(old)["ef_search"]) == (100, 600)
+        assert old.search("zorblat2 helps", k=1)[0].source == "article-002.html"
+    finally:
+        old.close()

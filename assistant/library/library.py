@@ -220,7 +220,8 @@ class Library:
         if recall.value < GOOD_RECALL:
             report.notes.append(
                 f"the vector index finds {recall.value:.1%} of the exact 10 nearest passages, below {GOOD_RECALL:.0%}: "
-                f"raise ASSISTANT_SEARCH_EF (now {self.settings.search_ef}; benchmarks/recall.py measures the cost)")
+                f"raise ASSISTANT_SEARCH_EF (now {self.vectors.search_ef_in_use()}; benchmarks/recall.py measures the "
+                "cost), or `python ingest.py --rebuild` to build the index again")
 
     def remove(self, folder: str | Path, source: str) -> bool:
         """Drop one article from the store (the file is left alone). False if it was not there."""

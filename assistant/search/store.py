@@ -44,6 +44,23 @@ from ..types import Chunk
 log = logging.getLogger(__name__)
 
 
+EF_CONSTRUCTION = 400
+"""The breadth of the search that links each new vector into Chroma's HNSW graph (Chroma's default: 100).
+A store's collection keeps the value it was made with. On full MedQuAD (35k chunks, 1,855 questions;
+benchmarks/recall.py, docs/BENCHMARKS.md) a graph built with 400 gives recall@10 0.993 at the default
+search breadth, one built with 100 gives 0.974 and needs a search breadth of 600 to pass 0.99; building it
+takes about 30 s more for 35k vectors, searching it nothing more."""
+SEARCH_EF = {EF_CONSTRUCTION: 100, 0: 600}
+"""The search breadth (ef_search) chosen when `Settings.search_ef` is 0 (automatic), by how the store's graph
+was built: a graph built with EF_CONSTRUCTION or more reaches recall@10 0.99 at 100 (Chroma's default), one
+built before (ef_construction 100) at 600."""
+
+
+def search_ef_for(ef_construction: int) -> int:
+    """The automatic search breadth of a graph built with this ef_construction (see SEARCH_EF)."""
+    return next(ef for built, ef in sorted(SEARCH_EF.items(), reverse=True) if ef_construction >= built)
+
+
 SYNC_THRESHOLD = 1
 """Chroma persists its HNSW index after every write call, not every 1,000 vectors (its default): a
 process that opens the store then has no unpersisted log to replay into its own copy of the index,
@@ -136,7 +153,8 @@ class VectorStore:
         raise StoreError. `search_ef`: the breadth of approximate search (`Settings.search_ef`)."""
         self.path, self.host, self.port, self.collection_name = path, host, port, collection
         self.search_ef = search_ef
-        """Chroma's ef_search for this collection (`Settings.search_ef`); None: leave the collection's own."""
+        """Chroma's ef_search for this collection (`Settings.search_ef`; 0: the one its graph needs, see
+        SEARCH_EF); None: leave the collection's own."""
         self.read_only = read_only and not host
         self._token = b""
         self._reopen_lock = threading.Lock()
@@ -246,9 +264,8 @@ class VectorStore:
                 self._set_search_ef()  # (in the temporary copy)
                 self.max_batch = int(self.client.get_max_batch_size())
                 return
-            hnsw = {"space": "cosine", "sync_threshold": SYNC_THRESHOLD}
-            if self.search_ef is not None:
-                hnsw["ef_search"] = self.search_ef
+            hnsw = {"space": "cosine", "sync_threshold": SYNC_THRESHOLD, "ef_construction": EF_CONSTRUCTION,
+                    "ef_search": self.search_ef or search_ef_for(EF_CONSTRUCTION)}
             self.collection = self.client.get_or_create_collection(
                 self.collection_name,
                 configuration={"hnsw": hnsw},  # a new collection's; an existing one keeps its own
@@ -268,6 +285,10 @@ class VectorStore:
             raise StoreError(f"cannot open {where}: {exc}.{hint}") from exc
         self.max_batch = int(self.client.get_max_batch_size())
 
+    def search_ef_in_use(self) -> int | None:
+        """The collection's search breadth (ef_search), as its configuration says."""
+        return (self.collection.configuration_json.get("hnsw") or {}).get("ef_search")
+
     def _connect(self) -> None:
         settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if self.host:
@@ -282,14 +303,18 @@ class VectorStore:
         self.client = chromadb.PersistentClient(path=str(where), settings=settings)
 
     def _set_search_ef(self) -> None:
-        """Give the collection this store's search breadth (`Settings.search_ef`). Chroma keeps it in the
-        collection's configuration and reads it when a client loads the index: after a change the client is
-        opened again (embedded mode; a server applies it when it loads the collection)."""
-        hnsw = self.collection.configuration_json.get("hnsw") or {}
-        if self.search_ef is None or hnsw.get("ef_search") == self.search_ef:
+        """Give the collection this store's search breadth: `Settings.search_ef`, or when that is 0 the one
+        its graph needs (`search_ef_for`). Chroma keeps it in the collection's configuration and reads it
+        when a client loads the index: after a change the client is opened again (embedded mode; a server
+        applies it when it loads the collection)."""
+        if self.search_ef is None:
             return
-        log.info("vector search breadth (ef_search) of %s: %s -> %d", self.where, hnsw.get("ef_search"), self.search_ef)
-        self.collection.modify(configuration={"hnsw": {"ef_search": self.search_ef}})
+        hnsw = self.collection.configuration_json.get("hnsw") or {}
+        wanted = self.search_ef or search_ef_for(int(hnsw.get("ef_construction") or 100))
+        if hnsw.get("ef_search") == wanted:
+            return
+        log.info("vector search breadth (ef_search) of %s: %s -> %d", self.where, hnsw.get("ef_search"), wanted)
+        self.collection.modify(configuration={"hnsw": {"ef_search": wanted}})
         if not self.host:
             chromadb.api.client.SharedSystemClient.clear_system_cache()
             self._connect()
