@@ -18,7 +18,7 @@ from .ingest.sync import resolve_folder
 from .log_setup import setup_logging
 from .samples import corpus_for
 from .terminal import answer_text, styled_output
-from .text import plural
+from .text import plural, printable
 
 STORE_HELP = "store folder (default: ASSISTANT_STORE or ./data)"
 
@@ -62,7 +62,8 @@ def _ingest(argv: list[str] | None) -> int:
         if args.list:
             infos = bot.articles()
             for a in infos:
-                print(f"{a.source}\t{a.kind}\t{a.title}\t{plural(a.chunks, 'chunk')}\t{a.ingested_at}\t{a.root}")
+                fields = (a.source, a.kind, a.title, plural(a.chunks, 'chunk'), a.ingested_at, a.root)
+                print("\t".join(printable(f) for f in fields))  # a newline or tab in a name stays in its field
             print(f"{plural(len(infos), 'article')} in {bot.store_dir}")
             return 0
         report = bot.ingest(folders)
@@ -78,7 +79,7 @@ def _ingest(argv: list[str] | None) -> int:
     if report.skipped:
         print(f"Skipped {len(report.skipped)} file(s):")
         for path, reason in report.skipped:
-            print(f"  {path}: {reason}")
+            print(f"  {printable(path)}: {reason}")
     print(f"Time: {report.seconds:.1f} s")
     return 0
 

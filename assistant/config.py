@@ -50,6 +50,12 @@ class Settings:
     chunk_overlap: int = 40
     candidates: int = 80
     """Hits taken from each of dense and keyword search before fusion."""
+    search_ef: int = 0
+    """The breadth of Chroma's approximate (HNSW) search, `ef_search` (it searches with max(search_ef,
+    candidates)): wider finds more of the exact nearest vectors and costs time. 0 = the breadth the store's
+    graph needs for recall@10 0.99 (100 for a store made from now on, 600 for one made before: see
+    assistant/search/store.py SEARCH_EF, benchmarks/recall.py, docs/BENCHMARKS.md). Set on the collection when
+    a store is opened."""
     max_per_article: int = 1
     """At most this many chunks of one article in search results (1: ten hits, ten articles)."""
     answer_per_article: int = 2
@@ -100,6 +106,10 @@ class Settings:
     """`user:password` to require a login in the app; unset = no login."""
     host: str = "127.0.0.1"
     """Address the app listens on (`0.0.0.0` exposes it to the network)."""
+    trusted_proxy: str | None = None
+    """Address of the reverse proxy in front of the app (or a network, or a comma-separated list): only
+    requests from it may name the client's address in X-Forwarded-For, which the login throttle counts
+    by. Unset: forwarded headers are ignored (the address is the connection's)."""
     port: int = 7860
     mcp: bool = False
     """Also serve the app's tools (search_articles, ask, get_article) over MCP at <app url>/gradio_api/mcp/."""
@@ -154,6 +164,7 @@ _RULES: tuple[tuple[tuple[str, ...], Callable[[float], bool], str], ...] = (
         (
             "embed_threads",
             "query_threads",
+            "search_ef",
             "chunk_overlap",
             "rrf_k",
             "dense_weight",
@@ -166,6 +177,8 @@ _RULES: tuple[tuple[tuple[str, ...], Callable[[float], bool], str], ...] = (
         "must not be negative",
     ),
     (("port", "chroma_port"), lambda v: 0 < v < 65536, "is not a port (1-65535)"),
+    (("min_score", "absent_word_similarity"), lambda v: -1 <= v <= 1, "is not a cosine similarity (-1 to 1)"),
+    (("min_evidence", "absent_max_evidence"), lambda v: -2 <= v <= 2, "is not a sum of two cosines (-2 to 2)"),
 )
 """The numeric settings `Settings` checks on creation: (fields, rule, what the message says when it fails)."""
 

@@ -13,6 +13,10 @@ class StoreError(AssistantError):
     """The store folder is missing, corrupt, or from an incompatible version."""
 
 
+class DiskFullError(StoreError):
+    """The disk holding the store is full: the message names the folder, its disk and the space needed."""
+
+
 class ModelMismatchError(StoreError):
     """The store was embedded with another model or backend than the current settings."""
 

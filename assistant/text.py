@@ -1,7 +1,7 @@
 """Small text helpers, each written once: the heading key, "title › section", one-line text, a count and
-its plural, cutting at a word, the list-item marker, sentence boundaries and HTML-attribute escaping.
-Readers, answerers, the conversation and the web page all use these (pure functions, no imports from the
-package)."""
+its plural, cutting at a word, the list-item marker, sentence boundaries, HTML-attribute escaping and
+printable names. Readers, answerers, the conversation, the web page and the command line use these (pure
+functions, no imports from the package)."""
 
 from __future__ import annotations
 
@@ -89,6 +89,16 @@ def sentence_spans(
 def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
     piece = text[a:b]
     return a + len(piece) - len(piece.lstrip()), b - len(piece) + len(piece.rstrip())
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """The text with its control characters (newline, tab, ...) escaped as \\n, \\t, \\u001b: a file name or
+    title printed in one field of one line, as a terminal or a tab-separated reader takes it."""
+    return _CONTROL.sub(lambda m: _CONTROL_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"), text)
 
 
 def escape_attr(text: str | None) -> str:

@@ -233,6 +233,12 @@ class CheckReport:
     """What was repaired, one line each."""
     problems: list[str] = field(default_factory=list)
     """What is still wrong (each needs `python ingest.py --rebuild`)."""
+    recall: float | None = None
+    """Recall@10 of the approximate vector index against exact search, measured on `recall_queries` sample
+    queries (assistant/ingest/recall.py); None when not measured (a store of 10 chunks or fewer, a problem)."""
+    recall_queries: int = 0
+    notes: list[str] = field(default_factory=list)
+    """What to know that is no inconsistency (a recall below 0.99, and how to raise it)."""
     seconds: float = 0.0
 
     @property
@@ -246,8 +252,12 @@ class CheckReport:
             f"{self.orphans} without a chunk, {self.unreachable} unreachable"
             + (f"; damaged index files: {self.damage}" if self.damage else "")
         ]
+        if self.recall is not None:
+            lines.append(f"vector search recall@10: {self.recall:.4f} against exact search on {self.recall_queries} "
+                         "sample queries")
         lines += [f"repaired: {r}" for r in self.repaired]
         lines += [f"problem: {p}" for p in self.problems]
+        lines += [f"note: {n}" for n in self.notes]
         lines.append(("consistent" if not self.repaired else "consistent after repair") if self.ok else
                      f"NOT consistent: run `{command('ingest')} --rebuild` to re-embed the articles")
         return "\n".join(lines)

@@ -8,8 +8,11 @@ reason shown to the user; nothing else escapes `read_article`.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 from pathlib import Path
 
 import charset_normalizer
@@ -41,20 +44,46 @@ _TEASER_END = re.compile(r"(\.\.\.|…)\s*$")
 
 OUTSIDE = "link points outside the folder"
 """The reason a symbolic link whose target is outside the ingested folder is skipped."""
+LINK_LOOP = "link loop: the link leads back to itself"
+"""The reason a symbolic link that never reaches a file (a -> b -> a, or a -> a) is skipped."""
+NOT_A_FILE = "not a regular file (a named pipe, socket or device): never read"
+"""The reason a special file (a FIFO named x.txt) is skipped: opening it could block the ingest."""
+
+
+def link_problem(path: Path, root: Path) -> str | None:
+    """Why the symbolic link `path` is not followed (a loop, or a target outside `root`); None when
+    `path` is no link or one that stays inside the folder."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve()
+    except RuntimeError:  # Python < 3.13: "Symlink loop from ..."
+        return LINK_LOOP
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return LINK_LOOP
+        return f"cannot follow the link: {exc.strerror or exc}"
+    return None if target.is_relative_to(root) else OUTSIDE
 
 
 def read_file(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of an article file inside `root` (resolved). Raises ArticleError: a link whose target
-    is outside the folder is never followed, a file over the size limit is not read."""
+    is outside the folder, or a loop, is never followed; a file over the size limit, or one that is
+    not a regular file (a FIFO: opening it for reading would wait for a writer), is not read."""
+    problem = link_problem(path, root)
+    if problem:
+        raise ArticleError(problem)
     try:
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            raise ArticleError(OUTSIDE)
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ArticleError(
-                f"file is too large ({size / 2**20:.1f} MB > {max_bytes / 2**20:g} MB, the ASSISTANT_MAX_FILE_MB limit)"
-            )
-        with open(path, "rb") as f:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opened so returns at once
+        with open(fd, "rb") as f:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise ArticleError(NOT_A_FILE)
+            if info.st_size > max_bytes:
+                raise ArticleError(
+                    f"file is too large ({info.st_size / 2**20:.1f} MB > {max_bytes / 2**20:g} MB, "
+                    "the ASSISTANT_MAX_FILE_MB limit)"
+                )
             data = f.read(max_bytes + 1)  # the file may have grown since the stat
     except OSError as exc:
         raise ArticleError(f"cannot read file: {exc.strerror or exc}") from exc

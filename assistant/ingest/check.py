@@ -16,8 +16,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..disk import disk_space, store_bytes
 from ..embedding.embedder import Embedder
-from ..errors import StoreError
+from ..errors import DiskFullError, StoreError
 from ..search.store import VectorIndexError, VectorStore, chunk_metadata
 from ..types import CheckReport
 from .manifest import Manifest
@@ -106,18 +107,19 @@ class StoreChecker:
         return lost
 
     def _readd(self, ids: list[str], delete_first: Sequence[str] = ()) -> None:
-        with self.manifest.write() as db:  # a kill from here on leaves a journal: the next ingest checks again
-            self.manifest.journal_add(db, ids, "pending")
-        if delete_first:
-            self.vectors.delete(delete_first)  # a fresh insert links the vector into the graph again
         chunks = self.manifest.chunks_by_id(ids)
-
-        for start in range(0, len(ids), self.flush):
-            part = [chunks[i] for i in ids[start : start + self.flush] if i in chunks]
-            vectors = self.embedder.embed_documents([c.embedded_text for c in part])
-            self.vectors.upsert([c.id for c in part], vectors, [chunk_metadata(c) for c in part])
-        with self.manifest.write() as db:
-            self.manifest.journal_clear(db, ids)
+        needed = store_bytes(list(chunks.values()), self.embedder.dim)
+        with disk_space(self.manifest.path.parent, f"re-adding {len(ids)} vectors from the manifest", needed):
+            with self.manifest.write() as db:  # a kill from here on leaves a journal: the next ingest checks again
+                self.manifest.journal_add(db, ids, "pending")
+            if delete_first:
+                self.vectors.delete(delete_first)  # a fresh insert links the vector into the graph again
+            for start in range(0, len(ids), self.flush):
+                part = [chunks[i] for i in ids[start : start + self.flush] if i in chunks]
+                vectors = self.embedder.embed_documents([c.embedded_text for c in part])
+                self.vectors.upsert([c.id for c in part], vectors, [chunk_metadata(c) for c in part])
+            with self.manifest.write() as db:
+                self.manifest.journal_clear(db, ids)
 
     def rebuild(self, report: CheckReport, why: str) -> None:
         """Empty the vector index and embed every chunk of the manifest again."""
@@ -132,6 +134,8 @@ class StoreChecker:
                 self.manifest.journal_clear(db)
             after = CheckReport(chunks=len(ids))
             self._inspect(after, repair=False)
+        except DiskFullError:
+            raise  # the index is not damaged beyond repair: there is no room to repair it
         except StoreError as exc:
             report.problems.append(f"rebuilding the vector index failed: {exc}")
             return

@@ -5,7 +5,7 @@ the document properties and the tables as objects, in body order, so the section
 from the heading styles; mammoth converts to HTML, whose structure we would then parse again.
 
 - title: the document properties' title, else the first Title-style paragraph, else the first
-  heading (that paragraph is then not repeated as a section);
+  heading (that paragraph is then not repeated as a section), else the file name;
 - sections: Heading 1/2/3... paragraphs, nested as `Heading 1 › Heading 2` (the HTML reader's
   `title › section` convention); the text before the first heading is the untitled introduction;
 - list paragraphs (a List style or Word numbering) become `- item` lines;
@@ -92,7 +92,7 @@ def _check_zip(data: bytes, max_bytes: int) -> None:
 def _read(document) -> tuple[str, str | None, list[Section]]:
     from docx.table import Table
 
-    title = (document.core_properties.title or "").strip()
+    title = _properties_title(document)
     title_level = 0  # the heading level that gave the title (its text is not repeated as a section)
     blocks: list[tuple[str, int, str]] = []  # (kind, heading level, text); kind: heading/para/item/row
     styles: dict[str | None, tuple[str, int]] = {}  # style id -> (name, heading level): python-docx looks
@@ -125,6 +125,18 @@ def _read(document) -> tuple[str, str | None, list[Section]]:
             title, title_level = first[2], first[1]
             blocks.remove(first)
     return title, None, _sections(blocks, title, title_level)
+
+
+def _properties_title(document) -> str:
+    """The title in the document properties, "" when it has none. A file without a properties part must not
+    be asked for one: python-docx then makes its default part, titled "Word Document"."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    try:
+        document.part.package.part_related_by(RELATIONSHIP_TYPE.CORE_PROPERTIES)
+    except KeyError:
+        return ""
+    return (document.core_properties.title or "").strip()
 
 
 def _sections(blocks: list[tuple[str, int, str]], title: str, title_level: int) -> list[Section]:

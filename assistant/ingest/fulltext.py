@@ -20,7 +20,10 @@ log = logging.getLogger(__name__)
 def load_article(root: str, source: str, chunks: Iterable[Chunk]) -> Article:
     """The article `source` of folder `root`; `chunks` (its stored chunks) are the fallback."""
     base = Path(root)
-    path = (base / source).resolve()
+    try:
+        path = (base / source).resolve()
+    except (RuntimeError, OSError):  # the file became a link loop since it was ingested
+        return from_chunks(root, source, list(chunks))
     if path.is_relative_to(base.resolve()) and path.is_file():
         try:
             return read_article(path, base.resolve())

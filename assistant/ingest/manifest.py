@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..commands import command
+from ..disk import disk_full_error, is_disk_full
 from ..errors import StoreError
 from ..types import ArticleInfo, Chunk
 from .articles import file_format
@@ -55,10 +57,21 @@ class Manifest:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._columns: dict[str, set[str]] = {}
-        if read_only:
+        self._epoch = 0
+        """Bumped by `reopen`: a thread's connection of an older epoch is to a file that was replaced."""
+        self._identity: tuple[int, int] | None = None
+        self._open()
+
+    def _open(self) -> None:
+        if self.read_only:
             self._check_read_only()
             self._read_columns()
-            return
+        else:
+            self._create()
+        self._identity = _file_identity(self.path)
+
+    def _create(self) -> None:
+        """Create the tables (or add the columns a store built before lacks) and stamp a new file's schema."""
         try:
             with self.write() as db:
                 for statement in _SCHEMA.split(";"):
@@ -72,16 +85,32 @@ class Manifest:
                 version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
                 if version is None:
                     db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-                    db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+                    db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', ?)", (str(_first_generation()),))
                 elif version[0] != SCHEMA_VERSION:
                     raise StoreError(
-                        f"store {path.parent} has manifest version {version[0]}, this program needs "
+                        f"store {self.path.parent} has manifest version {version[0]}, this program needs "
                         f"{SCHEMA_VERSION}: run `{command('ingest')} --rebuild`"
                     )
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"the manifest {path} is corrupt or not a database ({exc}): run `{command('ingest')} --rebuild`"
-            ) from exc
+            raise _open_error(self.path, exc) from exc
+
+    # --- the file under this object: another process may rebuild or delete the store ---------------
+
+    def state(self) -> str:
+        """"same": the file this manifest opened is still at its path; "replaced": another file is there (the
+        store was rebuilt or wiped and re-created by another process); "gone": no file is there."""
+        now = _file_identity(self.path)
+        if now is None:
+            return "gone"
+        return "same" if now == self._identity else "replaced"
+
+    def reopen(self) -> None:
+        """Read the file now at the path (creating a new manifest if there is none): every thread's
+        connection to the old file is closed on its next use."""
+        with self._write_lock:
+            self._epoch += 1
+        self._columns = {}
+        self._open()
 
     def _read_columns(self) -> None:
         for table in _ADDED_COLUMNS:
@@ -104,9 +133,7 @@ class Manifest:
         try:
             version = self.get_meta("schema")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"the manifest {self.path} is corrupt or not a database ({exc}): run `{command('ingest')} --rebuild`"
-            ) from exc
+            raise _open_error(self.path, exc) from exc
         if version != SCHEMA_VERSION:
             raise StoreError(f"store {self.path.parent} has manifest version {version}, this program needs "
                              f"{SCHEMA_VERSION}: run `{command('ingest')} --rebuild`")
@@ -114,6 +141,10 @@ class Manifest:
     # connections: one per thread, WAL so readers never block the writer
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and getattr(self._local, "epoch", 0) != self._epoch:  # to a file since replaced
+            conn.close()
+            conn = self._local.conn = None
+        self._local.epoch = self._epoch
         if conn is None and self.read_only:  # immutable: no -shm/-wal files can be made beside it
             conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, isolation_level=None,
                                    check_same_thread=False)
@@ -267,6 +298,31 @@ class Manifest:
 def _chunk(row: tuple) -> Chunk:
     cid, root, source, position, title, section, text, embedded_text, url, page, page_end = row
     return Chunk(root, source, position, title, section, text, embedded_text, url, cid, page, page_end)
+
+
+def _open_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """Why the manifest cannot be opened, and what to do: only a damaged file is a reason to --rebuild."""
+    if is_disk_full(exc):
+        return disk_full_error(path.parent, "opening the manifest")
+    if isinstance(exc, sqlite3.OperationalError):  # locked, no permission, an I/O error: the file is not the problem
+        return StoreError(f"cannot open the manifest {path}: {exc}")
+    return StoreError(f"the manifest {path} is corrupt or not a database ({exc}): run `{command('ingest')} --rebuild`")
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, None if there is none: a file deleted and made again, even
+    within the same second, has another identity (its modification time might not differ)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _first_generation() -> int:
+    """The generation of a new manifest: the time in ms, so that a store rebuilt from scratch never takes a
+    generation that a process still holding the old store's indexes in memory has seen."""
+    return time.time_ns() // 1_000_000
 
 
 def _now() -> str:

@@ -32,17 +32,19 @@ from pathlib import Path
 import numpy as np
 
 from ..commands import command
+from ..disk import SCRATCH_BYTES, disk_space, store_bytes
 from ..embedding.embedder import Embedder
 from ..errors import ArticleError, CorpusError, StoreError
 from ..search.store import VectorIndexError, VectorStore, chunk_metadata
 from ..types import Article, CheckReport, Chunk, IngestReport
 from .articles import (
     MAX_FILE_BYTES,
-    OUTSIDE,
+    NOT_A_FILE,
     PARSER_VERSION,
     SKIPPED_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
     TEXT_PARSER_VERSION,
+    link_problem,
     parse_article,
     read_file,
 )
@@ -127,10 +129,13 @@ def scan(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
             if path.is_file():
                 skipped.append((_shown(path), BAD_NAME))
             continue
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            skipped.append((str(path), OUTSIDE))  # a file or a folder: never followed
+        problem = link_problem(path, root)
+        if problem:
+            skipped.append((str(path), problem))  # a file or a folder: never followed
             continue
         if not path.is_file():
+            if path.exists() and not path.is_dir():  # a FIFO, socket or device: never opened
+                skipped.append((str(path), NOT_A_FILE))
             continue
         if path.suffix.lower() in SUPPORTED_EXTENSIONS:
             files.append(path)
@@ -152,6 +157,10 @@ class Syncer:
         self.config_key = f"{PARSER_VERSION}:{chunker.key}:{embedder.name}"
         self.recovered = False
         """Whether `recover` found an interrupted ingest (then `recheck` checks again after the sync)."""
+
+    @property
+    def store_dir(self) -> Path:
+        return self.manifest.path.parent
 
     def fingerprint(self, data: bytes, source: str = "") -> str:
         """The bytes and the configuration that made the chunks; a PDF's also names the PDF reader's version
@@ -206,12 +215,13 @@ class Syncer:
         live = self.manifest.existing_chunk_ids(ids)
         dead = [i for i in ids if i not in live]
         log.warning("recovering from an interrupted ingest: %d journal entries, %d stale vectors", len(ids), len(dead))
-        try:
-            self.vectors.delete(dead)
-        except VectorIndexError as exc:  # the check that follows rebuilds the index
-            log.warning("%s", exc)
-        with self.manifest.write() as db:
-            self.manifest.journal_clear(db)
+        with disk_space(self.store_dir, "finishing an interrupted ingest", SCRATCH_BYTES):
+            try:
+                self.vectors.delete(dead)
+            except VectorIndexError as exc:  # the check that follows rebuilds the index
+                log.warning("%s", exc)
+            with self.manifest.write() as db:
+                self.manifest.journal_clear(db)
         return len(dead)
 
     def checker(self) -> StoreChecker:
@@ -344,24 +354,26 @@ class Syncer:
         fresh_ids = [c.id for c in fresh]
         log.info("embedding %d chunks of %d articles", len(fresh), len(batch))
         vectors = self._embed(fresh)
-        with self.manifest.write() as db:
-            self.manifest.journal_add(db, fresh_ids, "pending")
-        log.info("writing %d vectors to the vector store", len(fresh))
-        self.vectors.upsert(fresh_ids, vectors, [chunk_metadata(c) for c in fresh])
-        log.info("writing manifest for %d articles", len(batch))
-        stale: list[str] = []
-        with self.manifest.write() as db:
-            for p in batch:
-                a = p.article
-                stale += self.manifest.put_article(
-                    db, a.root, a.source, p.fingerprint, a.title, a.url, [s.heading for s in a.sections], p.chunks,
-                    a.format, a.pages,
-                )
-            self.manifest.journal_add(db, stale, "delete")
-            self.manifest.journal_clear(db, fresh_ids)
-            self._bump(db)
-            log.info("committing manifest: %d articles, %d chunks replaced", len(batch), len(stale))
-        self._delete(stale)
+        needed = store_bytes(all_chunks, self.embedder.dim)
+        with disk_space(self.store_dir, f"writing {len(all_chunks)} chunks of {len(batch)} articles", needed):
+            with self.manifest.write() as db:
+                self.manifest.journal_add(db, fresh_ids, "pending")
+            log.info("writing %d vectors to the vector store", len(fresh))
+            self.vectors.upsert(fresh_ids, vectors, [chunk_metadata(c) for c in fresh])
+            log.info("writing manifest for %d articles", len(batch))
+            stale: list[str] = []
+            with self.manifest.write() as db:
+                for p in batch:
+                    a = p.article
+                    stale += self.manifest.put_article(
+                        db, a.root, a.source, p.fingerprint, a.title, a.url, [s.heading for s in a.sections],
+                        p.chunks, a.format, a.pages,
+                    )
+                self.manifest.journal_add(db, stale, "delete")
+                self.manifest.journal_clear(db, fresh_ids)
+                self._bump(db)
+                log.info("committing manifest: %d articles, %d chunks replaced", len(batch), len(stale))
+            self._delete(stale)
         report.chunks += len(fresh)
         report.added += sum(p.is_new for p in batch)
         report.updated += sum(not p.is_new for p in batch)
@@ -381,12 +393,13 @@ class Syncer:
             return
         ids: list[str] = []
         log.info("removing %d articles from the manifest", len(gone))
-        with self.manifest.write() as db:
-            for root, source in gone:
-                ids += self.manifest.delete_article(db, root, source)
-            self.manifest.journal_add(db, ids, "delete")
-            self._bump(db)
-        self._delete(ids)
+        with disk_space(self.store_dir, f"removing {len(gone)} articles", SCRATCH_BYTES):
+            with self.manifest.write() as db:
+                for root, source in gone:
+                    ids += self.manifest.delete_article(db, root, source)
+                self.manifest.journal_add(db, ids, "delete")
+                self._bump(db)
+            self._delete(ids)
         report.removed += len(gone)
 
     def remove_article(self, root: str, source: str) -> bool:

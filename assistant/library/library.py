@@ -10,12 +10,15 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from ..commands import command
 from ..config import Settings
+from ..disk import disk_space
 from ..embedding.embedder import Embedder
 from ..errors import AssistantError, StoreError
 from ..ingest.chunking import Chunker
 from ..ingest.fulltext import load_article
 from ..ingest.manifest import Manifest
+from ..ingest.recall import GOOD_RECALL, measure_recall
 from ..ingest.sync import Syncer, resolve_folder, timed
 from ..search.keyword import KeywordIndex, index_text
 from ..search.store import VectorStore
@@ -76,8 +79,10 @@ class Library:
     # --- keeping up with other processes ------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the keyword index (and Chroma's view) if another ingest changed the store."""
+        """Reload the keyword index (and Chroma's view) if another ingest changed the store; open the store
+        again if another process rebuilt it (see `_follow_store`)."""
         self._check_open()
+        self._follow_store()
         generation = self.manifest.generation
         if generation == self._keyword.generation:
             return
@@ -100,6 +105,42 @@ class Library:
                     self.vectors.reload()  # written by another process: reopen Chroma's client now
             self._keyword = index
             log.info("keyword index at generation %d (%d chunks)", generation, len(index))
+
+    def _follow_store(self, *, locked: bool = False, create: bool = False) -> None:
+        """Notice the store rebuilt, wiped or deleted by another process — its manifest file replaced or gone,
+        told by the file's identity (device, inode), not its time — and open the new one; never answer
+        from the old files, which this process may still hold open. Without `locked` (a question), a store
+        that is gone, or whose new ingest is still running, is a StoreError that says so. `locked`: the
+        caller holds the store's ingest lock (ingest, check, remove); `create` (ingest): a store that is
+        gone is made again."""
+        state = self.manifest.state()
+        if state == "same":
+            return
+        with self._refresh_lock:
+            state = self.manifest.state()
+            if state == "same":
+                return
+            if state == "gone" and not create:
+                raise StoreError(
+                    f"the store {self.store_dir} was removed by another process: re-sync the articles (the app's "
+                    f"Re-sync, or `{command('ingest')}`) to create it again, or restart the app")
+            if locked:
+                self._reopen()
+                return
+            with try_store_lock(self.store_dir) as free:  # held so no ingest starts mid-reopen
+                if not free:
+                    raise StoreError(
+                        f"the store {self.store_dir} was rebuilt by another process, whose ingest is still "
+                        "running: ask again when it has finished (or restart the app, or re-sync)")
+                self._reopen()
+
+    def _reopen(self) -> None:
+        log.warning("the store %s was rebuilt or removed by another process: opening it again", self.store_dir)
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        self.manifest.reopen()
+        self.vectors.reopen()
+        check_model(self.manifest, self.embedder, self.vectors)  # a new store is stamped, another model refused
+        self._keyword = KeywordIndex([], None, -1)  # loaded afresh by `refresh`
 
     @property
     def _keyword_dir(self) -> Path:
@@ -124,19 +165,23 @@ class Library:
         roots = list(dict.fromkeys(resolve_folder(f) for f in folders))  # fail before touching anything; once each
         self._writable()
         report = IngestReport()
+        if self.manifest.state() == "gone":  # removed by another process: made again below
+            self.store_dir.mkdir(parents=True, exist_ok=True)
         with self._ingest_lock, store_lock(self.store_dir):
+            self._follow_store(locked=True, create=True)
             if rebuild:
                 self._wipe_locked()
             syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker, progress or _tqdm_progress(),
                             max_file_bytes=self.max_file_bytes)
 
             def run() -> None:
-                syncer.recover()
-                syncer.reconcile()
-                for root in roots:
-                    syncer.sync(root, report)
-                syncer.recheck()
-                self._save_keyword()
+                with disk_space(self.store_dir, "ingesting"):  # the steps below name their own space
+                    syncer.recover()
+                    syncer.reconcile()
+                    for root in roots:
+                        syncer.sync(root, report)
+                    syncer.recheck()
+                    self._save_keyword()
 
             timed(run, report)
         log.info("ingest done: %s", report)
@@ -150,7 +195,8 @@ class Library:
         self._check_open()
         if repair and self.manifest.read_only:
             repair = False  # a read-only store can be checked, not repaired
-        with self._ingest_lock, store_lock(self.store_dir, wait=repair):
+        with self._ingest_lock, store_lock(self.store_dir, wait=repair), disk_space(self.store_dir, "checking the store"):
+            self._follow_store(locked=True)
             syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
             journal = len(self.manifest.journal())
             if repair:
@@ -162,15 +208,29 @@ class Library:
                     f"{'finished' if repair else 'unfinished:'} an interrupted ingest ({journal} journal entries)")
             if repair:
                 self._save_keyword()
+            if report.ok:
+                self._measure_recall(report)
         log.info("check done: %s", report)
         return report
+
+    def _measure_recall(self, report: CheckReport) -> None:
+        recall = measure_recall(self.manifest, self.vectors, self.embedder, self.settings.candidates)
+        if recall is None:
+            return
+        report.recall, report.recall_queries = recall.value, recall.queries
+        if recall.value < GOOD_RECALL:
+            report.notes.append(
+                f"the vector index finds {recall.value:.1%} of the exact 10 nearest passages, below {GOOD_RECALL:.0%}: "
+                f"raise ASSISTANT_SEARCH_EF (now {self.vectors.search_ef_in_use()}; benchmarks/recall.py measures the "
+                f"cost), or `{command('ingest')} --rebuild` to build the index again")
 
     def remove(self, folder: str | Path, source: str) -> bool:
         """Drop one article from the store (the file is left alone). False if it was not there."""
         self._check_open()
         root = _root(folder)
         self._writable()
-        with self._ingest_lock, store_lock(self.store_dir):
+        with self._ingest_lock, store_lock(self.store_dir), disk_space(self.store_dir, f"removing {source}"):
+            self._follow_store(locked=True)
             syncer = Syncer(self.manifest, self.vectors, self.embedder, self.chunker)
             syncer.recover()
             removed = syncer.remove_article(root, Path(source).as_posix())
@@ -191,27 +251,34 @@ class Library:
             return
         log.info("writing keyword index (generation %d)", generation)
         index = self._build_keyword(generation)
-        index.save(self._keyword_dir)
+        with disk_space(self._keyword_dir, "saving the keyword index", 2 * index.disk_bytes()):  # old and new
+            index.save(self._keyword_dir)
         self._keyword = index
 
     def _wipe_locked(self) -> None:
+        with disk_space(self.store_dir, "emptying the store"):
+            self._wipe_rows()
+        check_model(self.manifest, self.embedder, self.vectors)
+
+    def _wipe_rows(self) -> None:
         self.vectors.drop()
         with self.manifest.write() as db:
             for table in ("chunks", "articles", "journal"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
         shutil.rmtree(self._keyword_dir, ignore_errors=True)
-        check_model(self.manifest, self.embedder, self.vectors)
 
     # --- reading articles -------------------------------------------------------------------
 
     def articles(self) -> list[ArticleInfo]:
         self._check_open()
+        self._follow_store()
         return self.manifest.article_infos()
 
     def article(self, folder: str | Path, source: str) -> Article:
         """The whole text of an ingested article (re-read from its file, else from the stored chunks)."""
         self._check_open()
+        self._follow_store()
         root = _root(folder)
         if (root, source) not in self.manifest.stored_articles(root):
             raise AssistantError(f"{source!r} from {root} is not in the store")
@@ -219,6 +286,7 @@ class Library:
 
     def chunks(self, folder: str | Path | None = None, source: str | None = None) -> Iterator[Chunk]:
         self._check_open()
+        self._follow_store()
         root = _root(folder) if folder is not None else None
         return self.manifest.iter_chunks(root, source)
 

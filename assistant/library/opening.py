@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Settings
+from ..disk import disk_full_error, is_disk_full
 from ..embedding.embedder import Embedder
-from ..errors import StoreError
+from ..errors import DiskFullError, StoreError
 from ..ingest.check import StoreChecker
 from ..ingest.manifest import Manifest
 from ..search.store import VectorIndexError, VectorStore
@@ -62,7 +63,7 @@ def open_store(
     try:
         vectors = vector_store or VectorStore(
             path=store_dir / "chroma", host=settings.chroma_host, port=settings.chroma_port,
-            collection=settings.collection, read_only=read_only,
+            collection=settings.collection, read_only=read_only, search_ef=settings.search_ef,
         )
     except VectorIndexError as exc:
         if read_only:
@@ -85,10 +86,15 @@ def rebuild_damaged_index(
     log.warning("%s: rebuilding it from the manifest", exc)
     try:
         with store_lock(store_dir):
-            vectors = VectorStore(path=store_dir / "chroma", collection=settings.collection, reset=True)
+            vectors = VectorStore(path=store_dir / "chroma", collection=settings.collection, reset=True,
+                                  search_ef=settings.search_ef)
             report = CheckReport()
             StoreChecker(manifest, vectors, embedder).rebuild(report, str(exc))
+    except DiskFullError:
+        raise
     except (OSError, StoreError) as err:
+        if is_disk_full(err):
+            raise disk_full_error(store_dir, "rebuilding the vector index from the manifest") from err
         raise StoreError(f"{exc} (rebuilding it failed: {err})") from err
     if report.problems:
         raise StoreError(f"{exc} (rebuilding it failed: {'; '.join(report.problems)})")

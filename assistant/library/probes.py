@@ -12,6 +12,7 @@ import logging
 import numpy as np
 
 from ..commands import command
+from ..disk import disk_space
 from ..embedding.embedder import Embedder
 from ..errors import ModelMismatchError, StoreError
 from ..ingest.manifest import Manifest
@@ -31,7 +32,7 @@ def check_model(manifest: Manifest, embedder: Embedder, vectors: VectorStore) ->
     store_dir = manifest.path.parent
     stored_model, stored_dim = manifest.get_meta("model"), manifest.get_meta("dim")
     if (stored_model is None or manifest.count_chunks() == 0) and not manifest.read_only:
-        with manifest.write() as db:
+        with disk_space(store_dir, "stamping the store with the model"), manifest.write() as db:
             manifest.set_meta(db, "model", embedder.name)
             manifest.set_meta(db, "dim", str(embedder.dim))
             manifest.set_meta(db, "backend", embedder.backend)
@@ -97,5 +98,5 @@ def check_backend(manifest: Manifest, embedder: Embedder, vectors: VectorStore) 
     log.info("backend %s is compatible with the store (mean cosine %.4f on %d chunks)", current, cosine, len(probe))
     if manifest.read_only:
         return
-    with manifest.write() as db:
+    with disk_space(store_dir, "noting the backend as compatible"), manifest.write() as db:
         manifest.set_meta(db, "compatible", json.dumps(sorted({*accepted, current})))

@@ -73,6 +73,12 @@ class KeywordIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def disk_bytes(self) -> int:
+        """About what `save` writes: the score matrix, the vocabulary and the ids."""
+        arrays = sum(v.nbytes for v in self.bm25.scores.values() if hasattr(v, "nbytes")) if self.bm25 else 0
+        vocab = sum(len(w) + 12 for w in self.bm25.vocab_dict) if self.bm25 else 0
+        return arrays + vocab + sum(len(i) + 4 for i in self.ids) + 4096
+
     # persistence: <dir>/ (bm25s files + ids.json + generation.json), replaced atomically
     def save(self, directory: Path) -> None:
         """Write to a temp folder, then swap it in (callers hold the store's ingest lock)."""

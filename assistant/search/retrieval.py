@@ -20,8 +20,9 @@ import numpy as np
 
 from ..config import Settings
 from ..embedding.embedder import Embedder
+from ..ingest.chunking import MAX_PASSAGE_CHARS
 from ..ingest.manifest import Manifest
-from ..text import title_key
+from ..text import cut_at_word, title_key
 from ..types import Chunk, Hit
 from .intent import answers_kind, section_kinds
 from .keyword import KeywordIndex, tokenize, top_n
@@ -289,13 +290,14 @@ def _closest(retriever: Retriever, chunks: list[Chunk], qv: np.ndarray) -> tuple
 
 
 def as_hit(c: Chunk, dense: float | None, score: float | None = None, keyword: float | None = None) -> Hit:
-    """A stored chunk as a search hit (`score` defaults to its cosine)."""
+    """A stored chunk as a search hit (`score` defaults to its cosine); its text at most MAX_PASSAGE_CHARS
+    (what every tool returns of a passage)."""
     score = score if score is not None else (dense or 0.0)
     return Hit(
         source=c.source,
         title=c.title,
         section=c.section,
-        text=c.text,
+        text=cut_at_word(c.text, MAX_PASSAGE_CHARS, " …"),
         url=c.url,
         score=score,
         root=c.root,

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import pickle
+import re
 import struct
 import threading
 import uuid
@@ -37,10 +38,28 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from ..commands import command
+from ..disk import disk_full_error, out_of_space
 from ..errors import StoreError
 from ..types import Chunk
 
 log = logging.getLogger(__name__)
+
+
+EF_CONSTRUCTION = 400
+"""The breadth of the search that links each new vector into Chroma's HNSW graph (Chroma's default: 100).
+A store's collection keeps the value it was made with. On full MedQuAD (35k chunks, 1,855 questions;
+benchmarks/recall.py, docs/BENCHMARKS.md) a graph built with 400 gives recall@10 0.993 at the default
+search breadth, one built with 100 gives 0.974 and needs a search breadth of 600 to pass 0.99; building it
+takes about 30 s more for 35k vectors, searching it nothing more."""
+SEARCH_EF = {EF_CONSTRUCTION: 100, 0: 600}
+"""The search breadth (ef_search) chosen when `Settings.search_ef` is 0 (automatic), by how the store's graph
+was built: a graph built with EF_CONSTRUCTION or more reaches recall@10 0.99 at 100 (Chroma's default), one
+built before (ef_construction 100) at 600."""
+
+
+def search_ef_for(ef_construction: int) -> int:
+    """The automatic search breadth of a graph built with this ef_construction (see SEARCH_EF)."""
+    return next(ef for built, ef in sorted(SEARCH_EF.items(), reverse=True) if ef_construction >= built)
 
 
 SYNC_THRESHOLD = 1
@@ -48,6 +67,12 @@ SYNC_THRESHOLD = 1
 process that opens the store then has no unpersisted log to replay into its own copy of the index,
 so only the writer ever saves the index files (two processes saving them incrementally leave
 nodes that search can no longer reach)."""
+
+
+_NOT_DAMAGE = re.compile(r"permission denied|read-?only|database is locked|operation not permitted", re.I)
+"""What Chroma says when it cannot open sound files (a permission, a lock): no reason to throw a store away,
+so opening does not suggest --rebuild then (nor for a full disk); other failures do (Chroma's words for
+damaged files vary: "file is not a database", or after one failure in a process, an attribute error)."""
 
 
 class VectorIndexError(StoreError):
@@ -122,12 +147,15 @@ class VectorStore:
 
     def __init__(
         self, path: Path | None = None, host: str | None = None, port: int = 8000, collection: str = "chunks",
-        reset: bool = False, read_only: bool = False,
+        reset: bool = False, read_only: bool = False, search_ef: int | None = None,
     ):
         """Open the collection; `reset=True` empties it first, even if its index files are damaged.
         `read_only` (a store on a read-only disk or without write permission): reads work, writes
-        raise StoreError."""
+        raise StoreError. `search_ef`: the breadth of approximate search (`Settings.search_ef`)."""
         self.path, self.host, self.port, self.collection_name = path, host, port, collection
+        self.search_ef = search_ef
+        """Chroma's ef_search for this collection (`Settings.search_ef`; 0: the one its graph needs, see
+        SEARCH_EF); None: leave the collection's own."""
         self.read_only = read_only and not host
         self._token = b""
         self._reopen_lock = threading.Lock()
@@ -201,6 +229,8 @@ class VectorStore:
             raise
         except Exception as exc:  # chromadb raises many kinds; all mean the same to a user
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if not self.host and out_of_space(exc, self.path):  # not damage: nothing to rebuild (nor room to)
+                raise disk_full_error(self.path, doing) from exc
             if self.host:
                 raise StoreError(f"the Chroma server {self.host}:{self.port} failed while {doing}: {first}") from exc
             raise VectorIndexError(
@@ -228,36 +258,68 @@ class VectorStore:
 
     def _open(self) -> None:
         self._check_files()  # before Chroma loads them: damaged files can make it hang or crash
-        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         try:
-            if self.host:
-                self.client = chromadb.HttpClient(host=self.host, port=self.port, settings=settings)
-            else:
-                assert self.path is not None
-                where = self.path
-                if self.read_only:
-                    where = self._read_only_copy()
-                else:
-                    self.path.mkdir(parents=True, exist_ok=True)
-                self.client = chromadb.PersistentClient(path=str(where), settings=settings)
+            self._connect()
             if self.read_only:
                 self.collection = self.client.get_collection(self.collection_name, embedding_function=None)
+                self._set_search_ef()  # (in the temporary copy)
                 self.max_batch = int(self.client.get_max_batch_size())
                 return
+            hnsw = {"space": "cosine", "sync_threshold": SYNC_THRESHOLD, "ef_construction": EF_CONSTRUCTION,
+                    "ef_search": self.search_ef or search_ef_for(EF_CONSTRUCTION)}
             self.collection = self.client.get_or_create_collection(
                 self.collection_name,
-                configuration={"hnsw": {"space": "cosine", "sync_threshold": SYNC_THRESHOLD}},
+                configuration={"hnsw": hnsw},  # a new collection's; an existing one keeps its own
                 embedding_function=None,  # never chromadb's own: it downloads a model
             )
             if not self.host and self.collection.configuration_json["hnsw"].get("sync_threshold") != SYNC_THRESHOLD:
                 self.collection.modify(configuration={"hnsw": {"sync_threshold": SYNC_THRESHOLD}})
+            self._set_search_ef()
         except StoreError:
             raise
         except Exception as exc:  # chromadb raises many kinds; all mean the same to a user
+            if not self.host and out_of_space(exc, self.path):  # opening writes Chroma's database: not damage
+                raise disk_full_error(self.path, "opening the vector store") from exc
             where = f"Chroma server {self.host}:{self.port}" if self.host else f"Chroma store {self.path}"
-            hint = "" if self.host else f" Run `{command('ingest')} --rebuild` to start it afresh."
+            damaged = not self.host and not _NOT_DAMAGE.search(str(exc))
+            hint = f" Run `{command('ingest')} --rebuild` to start it afresh." if damaged else ""
             raise StoreError(f"cannot open {where}: {exc}.{hint}") from exc
         self.max_batch = int(self.client.get_max_batch_size())
+
+    def search_ef_in_use(self) -> int | None:
+        """The collection's search breadth (ef_search), as its configuration says."""
+        return (self.collection.configuration_json.get("hnsw") or {}).get("ef_search")
+
+    def _connect(self) -> None:
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if self.host:
+            self.client = chromadb.HttpClient(host=self.host, port=self.port, settings=settings)
+            return
+        assert self.path is not None
+        where = self.path
+        if self.read_only:
+            where = self._read_only_copy()
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+        self.client = chromadb.PersistentClient(path=str(where), settings=settings)
+
+    def _set_search_ef(self) -> None:
+        """Give the collection this store's search breadth: `Settings.search_ef`, or when that is 0 the one
+        its graph needs (`search_ef_for`). Chroma keeps it in the collection's configuration and reads it
+        when a client loads the index: after a change the client is opened again (embedded mode; a server
+        applies it when it loads the collection)."""
+        if self.search_ef is None:
+            return
+        hnsw = self.collection.configuration_json.get("hnsw") or {}
+        wanted = self.search_ef or search_ef_for(int(hnsw.get("ef_construction") or 100))
+        if hnsw.get("ef_search") == wanted:
+            return
+        log.info("vector search breadth (ef_search) of %s: %s -> %d", self.where, hnsw.get("ef_search"), wanted)
+        self.collection.modify(configuration={"hnsw": {"ef_search": wanted}})
+        if not self.host:
+            chromadb.api.client.SharedSystemClient.clear_system_cache()
+            self._connect()
+            self.collection = self.client.get_collection(self.collection_name, embedding_function=None)
 
     def _read_only_copy(self) -> Path:
         """Chroma writes its database whenever it opens one: a read-only store is read from a temporary copy."""
@@ -294,6 +356,24 @@ class VectorStore:
             return
         with self._access():
             pass
+
+    def reopen(self) -> None:
+        """Open the collection afresh, whatever the token says: the store was rebuilt, or deleted and made
+        again, by another process (embedded mode: the folder is created if it is gone)."""
+        if self.read_only:
+            raise StoreError(f"the read-only store {self.where} changed on disk: restart to read it again")
+        if self.host:
+            self._open()
+            return
+        assert self.path is not None
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the Chroma folder {self.path}: {exc.strerror or exc}") from exc
+        with self._flock(exclusive=True) as (_, token):
+            chromadb.api.client.SharedSystemClient.clear_system_cache()  # its cached index is of the old files
+            self._open()
+            self._token = token
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:
         for start in range(0, len(ids), self.max_batch):

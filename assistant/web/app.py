@@ -26,6 +26,7 @@ from ..errors import AssistantError
 from ..search.conversation import fold_question, message_text, previous_questions
 from ..types import Answer
 from .articles_tab import NO_CHOICE, UPLOAD_TYPES, ArticlesTab
+from .login_throttle import trust_forwarded_headers
 from .mcp_auth import mcp_auth_middleware
 from .mcp_tools import ArticleTools
 from .ratings import Ratings
@@ -438,7 +439,9 @@ def theme() -> gr.themes.Base:
 
 
 def launch_kwargs(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments of `Blocks.launch` for the app: local only, no telemetry, optional login."""
+    """Keyword arguments of `Blocks.launch` for the app: local only, no telemetry, optional login. Also tells
+    the server which proxy's X-Forwarded-For to trust (ASSISTANT_TRUSTED_PROXY; none by default)."""
+    trust_forwarded_headers(getattr(settings, "trusted_proxy", None))
     kwargs: dict[str, Any] = {
         "server_name": settings_host(settings),
         "server_port": settings_port(settings),
@@ -457,13 +460,14 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
     if auth:
         from starlette.middleware import Middleware
 
-        from .login_throttle import LoginThrottle
+        from .login_throttle import FailedLogins, LoginThrottle
 
         kwargs["auth"] = auth
         kwargs["auth_message"] = "Please sign in to the health articles assistant."
-        middleware = [Middleware(LoginThrottle)]  # wrong passwords: 10 a minute per address
+        failures = FailedLogins()  # wrong passwords: 10 a minute per address, form and MCP together
+        middleware = [Middleware(LoginThrottle, failures=failures)]
         if settings_mcp(settings):  # Gradio does not guard its MCP endpoint with the login: we do
-            middleware.append(mcp_auth_middleware(*auth))
+            middleware.append(mcp_auth_middleware(*auth, failures=failures))
         kwargs["app_kwargs"] = {"middleware": middleware}
     return kwargs
 

@@ -128,8 +128,9 @@ class ArticleTools:
         return article_markdown(article)
 
     def _find(self, source: str, infos: list[ArticleInfo]) -> ArticleInfo:
-        wanted = source.replace("\\", "/").lstrip("./")
-        matches = [a for a in infos if a.source == wanted]
+        matches = [a for a in infos if a.source == source]  # as the tools give it (a name may hold a backslash)
+        wanted = source.replace("\\", "/").lstrip("./")  # else a Windows-style or ./-prefixed path
+        matches = matches or [a for a in infos if a.source == wanted]
         if not matches:
             close = difflib.get_close_matches(wanted, sorted({a.source for a in infos}), n=3, cutoff=0.5)
             hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
