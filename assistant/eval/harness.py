@@ -128,8 +128,8 @@ def format_table(project: dict[str, float], baseline: dict[str, float] | None) -
 
 
 def render_chart(results: dict[str, dict], path: Path) -> None:
-    """Bars of project vs baseline per metric and question set (success@5, MRR@10, nDCG@10,
-    and the answered / refused rates of the project)."""
+    """Bars of project vs baseline per metric and question set (success@5, MRR@10, nDCG@10, and the
+    project's lead section, essential points, complete answers, answered / refused rates)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -150,6 +150,8 @@ def render_chart(results: dict[str, dict], path: Path) -> None:
                 ("mrr@10", "MRR@10"),
                 ("ndcg@10", "nDCG@10"),
                 ("lead_section", "lead sect."),
+                ("points", "points"),
+                ("complete", "complete"),
                 ("answered_on_topic", "answered"),
                 ("answered", "answered"),
                 ("refused_off_topic", "refused"),
@@ -169,7 +171,10 @@ def render_chart(results: dict[str, dict], path: Path) -> None:
         for x, v in zip(xs, bv, strict=True):
             if not math.isnan(v):
                 ax.text(x + 0.2, v + 0.01, f"{v:.3f}", ha="center", fontsize=7)
-        ax.set_xticks(list(xs), [label for _, label in keys], fontsize=8)
+        crowded = len(keys) > 5
+        ax.set_xticks(
+            list(xs), [label for _, label in keys], fontsize=8, rotation=35 if crowded else 0, ha="right" if crowded else "center"
+        )
         ax.set_ylim(0, 1.1)
         ax.set_title(f"{name} (n={r.get('n', '?')})", fontsize=9)
     handles, labels = axes[0][0].get_legend_handles_labels()
