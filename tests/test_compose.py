@@ -251,6 +251,7 @@ def test_the_subject_list_ships_with_its_licence():
         ("both my grandparents have it", "older people"),
         ("my 3 year olds rash will not go", "children"),
         ("I'm 20 weeks pregnant and it hurts", "pregnancy or breastfeeding"),
+        ("my little one has it again", "children"),
     ],
 )
 def test_the_group_a_question_names_in_everyday_words(question, group):

@@ -562,6 +562,7 @@ _CHILD = Qualifier(
         r"\bmy (?:son|daughter|boy|girl)\b",
         r"\bpreschooler",
         r"\bteen(?:ager)?s?\b",
+        r"\blittle ones?\b",
         r"\b(?:[1-9]|1[0-7])[- ](?:year|yr|month|week)s?[- ]olds?\b",
         r"\b(?:[1-9]|1[0-7]) ?(?:yo|y/o)\b",
         r"\baged? (?:[1-9]|1[0-7])\b",
