@@ -21,11 +21,11 @@ from .config import Settings
 from .embedding.embedder import Embedder, load_embedder
 from .errors import AssistantError
 from .ingest.chunking import Chunker
-from .ingest.manifest import Manifest
 from .library import Library, open_store
 from .library.library import ProgressFn
 from .search.retrieval import Retriever
-from .search.store import VectorStore
+from .store.manifest import Manifest
+from .store.vectors import VectorStore
 from .types import Answer, Article, ArticleInfo, CheckReport, Chunk, Hit, IngestReport
 
 if TYPE_CHECKING:

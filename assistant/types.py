@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .commands import command
 from .text import plural, title_section
+
+CHARS_PER_TOKEN = 8
+"""A chunk holds at most this many characters per word piece of its limit. Word pieces alone do not bound
+its length: the model's tokenizer makes any word over 100 characters one [UNK], so a 20 MB line without
+spaces counted as one word piece. Prose has 4-5 characters per word piece (the longest MEDIQA chunk: 1,210
+characters), so the bound only cuts runs of characters no one reads."""
+MAX_PASSAGE_CHARS = 512 * CHARS_PER_TOKEN
+"""The most characters of one passage that search, the tools and the LangChain retriever return: the
+chunker's bound for a model of up to 512 word pieces. A longer chunk (in a store built before the chunker
+had a character bound) is cut at a word."""
 
 
 @dataclass(frozen=True)
@@ -261,3 +272,9 @@ class CheckReport:
         lines.append(("consistent" if not self.repaired else "consistent after repair") if self.ok else
                      f"NOT consistent: run `{command('ingest')} --rebuild` to re-embed the articles")
         return "\n".join(lines)
+
+
+def file_format(source: str) -> str:
+    """The format name of an article file: "txt", "md", "html", "mhtml", "pdf", "docx" (from its extension)."""
+    ext = Path(source).suffix.lower().lstrip(".")
+    return {"markdown": "md", "htm": "html", "mht": "mhtml"}.get(ext, ext)

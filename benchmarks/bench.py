@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA") or REPO.parent / "shared" / "data")  # as assistant.eval.suite.SHARED
+DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA") or REPO.parent / "shared" / "data")  # as assistant.eval.data.SHARED
 DEFAULT_CORPUS = DATA / "medquad" / "articles"
 QUESTIONS = DATA / "medquad" / "dev_questions.jsonl"
 sys.path.insert(0, str(REPO))
@@ -110,8 +110,8 @@ def phase_raw(a: argparse.Namespace) -> None:
     """The encoder alone on a sample of the very texts the pipeline embedded, same batch size and
     the same call size (a flush of FLUSH_CHUNKS texts)."""
     from assistant.embedding.embedder import load_embedder
-    from assistant.ingest.manifest import Manifest
     from assistant.ingest.sync import FLUSH_CHUNKS
+    from assistant.store.manifest import Manifest
 
     settings = settings_from_env(Path(a.store))
     manifest = Manifest(Path(a.store) / "manifest.sqlite3")
@@ -253,9 +253,9 @@ def phase_keyword_memory(a: argparse.Namespace) -> None:
 
     import psutil
 
-    from assistant.ingest.manifest import Manifest
-    from assistant.search.keyword import KeywordIndex, index_text
-    from assistant.search.retrieval import HeadingIndex
+    from assistant.store.headings import HeadingIndex
+    from assistant.store.keyword import KeywordIndex, index_text
+    from assistant.store.manifest import Manifest
 
     proc = psutil.Process()
     rss = lambda: proc.memory_info().rss  # noqa: E731

@@ -15,9 +15,9 @@ import numpy as np
 from ..config import Settings
 from ..errors import QuestionError
 from ..search.conversation import chat_turns, fold_question
-from ..search.intent import question_kind, unaddressed
+from ..search.intent import question_kind
 from ..search.questions import clean_question
-from ..search.retrieval import Retriever, as_hit, route
+from ..search.retrieval import Retriever, as_hit
 from ..types import Answer, Hit
 from .boilerplate import StatsCache
 from .compose import Composer
@@ -25,7 +25,8 @@ from .coverage import Coverage, StoreWords
 from .extractive import ExtractiveAnswerer, not_covered
 from .grounded import GroundedAnswerer
 from .llm import resolve_llm
-from .safety import urgent_notice
+from .routing import route
+from .safety import unaddressed, urgent_notice
 from .units import split_units
 
 if TYPE_CHECKING:
@@ -52,20 +53,22 @@ class Asker:
         self.vectors = library.vectors
         self.grounded = grounded
         """Answers with a language model (ASSISTANT_LLM or `llm=`); None = extractive only."""
-        self.retriever = Retriever(self.settings, self.embedder, self.vectors, library.manifest, library.keyword)
+        self.retriever = Retriever(
+            self.settings, self.embedder, self.vectors, library.manifest, library.keyword, library.generations
+        )
         self.answerer = Composer(
             self.embedder,
             ExtractiveAnswerer(self.embedder, self.settings.answer_passages, self.settings.answer_sentences),
             self.settings.answer_words,
         )
-        self.stats = StatsCache(library.keyword, library.manifest, lambda text: (u.text for u in split_units(text)))
+        self.stats = StatsCache(library.generations, library.manifest, lambda text: (u.text for u in split_units(text)))
         """Boilerplate sentences of the store (assistant/answering/boilerplate.py), measured once per generation."""
         self.coverage = Coverage(
             self.settings,
             self.embedder,
             self.vectors,
             self.retriever.headings,
-            StoreWords(library.keyword, library.manifest),
+            StoreWords(library.generations, library.manifest),
         )
         """Whether the articles cover a question (assistant/answering/coverage.py)."""
 

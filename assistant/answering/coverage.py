@@ -44,11 +44,12 @@ import numpy as np
 from ..config import Settings
 from ..embedding.base import embed_on_query_path
 from ..embedding.embedder import Embedder
-from ..ingest.manifest import Manifest
 from ..search.intent import question_focus
-from ..search.keyword import STOP_WORDS, KeywordIndex, tokenize
-from ..search.retrieval import HeadingIndex
-from ..search.store import VectorStore
+from ..store.generation import PerGeneration
+from ..store.headings import HeadingIndex
+from ..store.keyword import STOP_WORDS, KeywordIndex, tokenize
+from ..store.manifest import Manifest
+from ..store.vectors import VectorStore
 from ..types import Hit
 from .subjects import subjects_in
 
@@ -258,24 +259,21 @@ class StoreWords:
     LIMIT = 200
     """Chunks read for one word: those the keyword index ranks first for it."""
 
-    def __init__(self, keyword: Callable[[], KeywordIndex], manifest: Manifest):
-        self.keyword = keyword
+    def __init__(self, generations: PerGeneration, manifest: Manifest):
+        self.generations = generations
         self.manifest = manifest
-        self._seen: dict[str, bool] = {}
-        self._generation: int | None = None
         self._lock = threading.Lock()
 
     def has(self, words: str) -> bool:
-        index = self.keyword()
+        index = self.generations.keyword()
+        seen: dict[str, bool] = self.generations.get("words written", lambda _: {})
         key = words.lower()
         with self._lock:
-            if self._generation != index.generation:
-                self._seen, self._generation = {}, index.generation
-            if key in self._seen:
-                return self._seen[key]
+            if key in seen:
+                return seen[key]
         found = self._find(index, key)
         with self._lock:
-            self._seen[key] = found
+            seen[key] = found
         return found
 
     def _find(self, index: KeywordIndex, words: str) -> bool:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from ..search.keyword import tokenize
+from ..store.keyword import tokenize
 from ..text import LIST_MARKER, cut_at_word, escape_attr, one_line, sentence_spans, title_section
 from ..types import Answer, Citation, Hit
 from .llm import ChatBackend, LLMError

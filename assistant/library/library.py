@@ -17,11 +17,12 @@ from ..embedding.embedder import Embedder
 from ..errors import AssistantError, StoreError
 from ..ingest.chunking import Chunker
 from ..ingest.fulltext import load_article
-from ..ingest.manifest import Manifest
 from ..ingest.recall import GOOD_RECALL, measure_recall
 from ..ingest.sync import Syncer, resolve_folder, timed
-from ..search.keyword import KeywordIndex, index_text
-from ..search.store import VectorStore
+from ..store.generation import PerGeneration
+from ..store.keyword import KeywordIndex, index_text
+from ..store.manifest import Manifest
+from ..store.vectors import VectorStore
 from ..types import Article, ArticleInfo, CheckReport, Chunk, IngestReport
 from .locks import store_lock, try_store_lock
 from .probes import check_model, check_vectors
@@ -47,6 +48,8 @@ class Library:
         self.manifest = manifest
         self.chunker = Chunker(embedder.count_tokens, embedder.max_tokens, settings.chunk_tokens, settings.chunk_overlap)
         self._keyword = KeywordIndex([], None, -1)
+        self.generations = PerGeneration(self.keyword)
+        """What search and answers derive from the store, per generation of the keyword index."""
         self._refresh_lock = threading.RLock()
         self._ingest_lock = threading.Lock()
         self.owns_vectors = False

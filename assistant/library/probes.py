@@ -15,8 +15,8 @@ from ..commands import command
 from ..disk import disk_space
 from ..embedding.embedder import Embedder
 from ..errors import ModelMismatchError, StoreError
-from ..ingest.manifest import Manifest
-from ..search.store import VectorStore
+from ..store.manifest import Manifest
+from ..store.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .keyword import STOP_WORDS
+from ..store.keyword import STOP_WORDS
 
 MIN_CONTENT_WORDS = 2
 """A question with fewer content words than this is treated as a follow-up ("how long?")."""

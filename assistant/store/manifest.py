@@ -19,8 +19,7 @@ from pathlib import Path
 from ..commands import command
 from ..disk import disk_full_error, is_disk_full
 from ..errors import StoreError
-from ..types import ArticleInfo, Chunk
-from .articles import file_format
+from ..types import ArticleInfo, Chunk, file_format
 
 SCHEMA_VERSION = "1"
 
@@ -274,6 +273,14 @@ class Manifest:
             q, args = q + " WHERE root=?", (root,)
         for row in self.read().execute(q + " ORDER BY root, source, position", args):
             yield _chunk(row)
+
+    def chunk_headings(self) -> Iterator[tuple[str, str, str, str, str]]:
+        """(id, root, source, title, section) of every chunk, in the order they were stored."""
+        yield from self.read().execute("SELECT id, root, source, title, section FROM chunks ORDER BY rowid")
+
+    def chunk_titles_and_texts(self) -> Iterator[tuple[str, str]]:
+        """(title, text) of every chunk."""
+        yield from self.read().execute("SELECT title, text FROM chunks")
 
     def all_chunk_ids(self) -> list[str]:
         return [r[0] for r in self.read().execute("SELECT id FROM chunks ORDER BY rowid")]
