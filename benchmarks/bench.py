@@ -154,7 +154,7 @@ def phase_query(a: argparse.Namespace) -> None:
     for q in qs[1:4]:  # warm-up: first runs of the sessions, Chroma's index load, SQLite cache
         bot.search(q, k=5)
         if not a.search_only:
-            bot.ask(q)
+            bot.ask(q).answer()
     search_ms, search_cpu = [], []
     for q in qs:
         t, c = time.perf_counter(), time.process_time()
@@ -171,7 +171,7 @@ def phase_query(a: argparse.Namespace) -> None:
         ask_ms, ask_cpu, covered = [], [], 0
         for q in qs:
             t, c = time.perf_counter(), time.process_time()
-            ans = bot.ask(q)
+            ans = bot.ask(q).answer()
             ask_ms.append((time.perf_counter() - t) * 1000)
             ask_cpu.append((time.process_time() - c) * 1000)
             covered += ans.covered

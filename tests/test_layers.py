@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 LAYERS: list[set[str]] = [
     {"errors", "text", "commands", "log_setup"},
     {"config", "types"},
-    {"disk", "samples", "embedding"},
+    {"disk", "samples", "embedding", "history", "response"},
     {"store"},  # manifest, vectors, keyword and heading indexes: below everything that reads or writes them
     {"ingest", "search"},
     {"library"},  # a store's life cycle: opening, ingest, check, remove

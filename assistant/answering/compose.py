@@ -242,6 +242,7 @@ class Composer:
             found = self.group_lines(group, qv, sections, lead, stats)
             if found is None:
                 draft.lead.append(Part([Line(group.note_for(medicine))]))
+                draft.qualifier_notes.append(group.note_for(medicine))
             elif found and not draft.cites(found[0][0], found[-1][1]):
                 lines = [Line(u.text, hit, u, "-" if u.is_item else "") for hit, u in found]
                 draft.lead.append(Part(lines, label=group.heading))

@@ -178,7 +178,7 @@ def evaluate(
     if questions:  # warm up (first-query costs: caches, thread pools) outside the timings
         bot.search(questions[0].question, k=k)
         if ask:
-            bot.ask(questions[0].question)
+            bot.ask(questions[0].question).answer()
         if baseline is not None:
             baseline.search(questions[0].question, k=k)
     sink = open(out, "w", encoding="utf-8") if out else None
@@ -190,7 +190,7 @@ def evaluate(
             ranked = unique_sources(h.source for h in hits)
             row["project"] = {"sources": ranked, "search_ms": round(ms, 1), **project.add_ranking(ranked, q)}
             if ask:
-                answer, ms = _timed(bot.ask, q.question)
+                answer, ms = _timed(lambda question: bot.ask(question).answer(), q.question)
                 project.ask_ms.append(ms)
                 problems = citation_problems(answer)
                 project.answers += 1

@@ -90,14 +90,14 @@ def run_set(bot, questions: list[Judged], baseline=None, k: int = 10, sink=None,
     search_ms: list[float] = []
     ask_ms: list[float] = []
     if questions:  # warm-up outside the timings
-        bot.ask(questions[0].question)
+        bot.ask(questions[0].question).answer()
     for q in questions:
         t = time.perf_counter()
         hits = bot.search(q.question, k=k)
         search_ms.append((time.perf_counter() - t) * 1000)
         ranked = unique_sources(h.source for h in hits)
         t = time.perf_counter()
-        answer = bot.ask(q.question)
+        answer = bot.ask(q.question).answer()
         ask_ms.append((time.perf_counter() - t) * 1000)
         project.add("citations_ok", not citation_problems(answer))
         lead = answer.citations[0] if answer.covered and answer.citations else None

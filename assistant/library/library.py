@@ -41,7 +41,10 @@ class Library:
     by `refresh` (which `Assistant` calls before every query).
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder, vectors: VectorStore, manifest: Manifest):
+    def __init__(
+        self, settings: Settings, embedder: Embedder, vectors: VectorStore, manifest: Manifest, *,
+        owns_vectors: bool = False, repaired_on_open: Sequence[str] = (),
+    ):
         self.settings = settings
         self.embedder = embedder
         self.vectors = vectors
@@ -52,9 +55,9 @@ class Library:
         """What search and answers derive from the store, per generation of the keyword index."""
         self._refresh_lock = threading.RLock()
         self._ingest_lock = threading.Lock()
-        self.owns_vectors = False
+        self.owns_vectors = owns_vectors
         """Close the vector store with the library (it was opened here, not passed in)."""
-        self.repaired_on_open: list[str] = []
+        self.repaired_on_open: list[str] = list(repaired_on_open)
         """Repairs made while opening (a damaged vector index rebuilt): reported by `check`."""
         self.closed = False
         """`close` was called: every use after it is a StoreError, never a repair of a "damaged" index."""
