@@ -117,6 +117,20 @@ def test_no_import_from_a_higher_layer_or_a_sibling_package():
     assert not wrong, "\n".join(wrong)
 
 
+def test_the_interfaces_render_the_answer_and_recompute_nothing():
+    """The web app, the MCP tools and the LangChain retriever take what they show from `Assistant`, `Answer` and
+    `Response`: none imports the search or answering modules (the notice, the question as searched, why it was
+    refused are fields of the Answer)."""
+    wrong = [
+        f"{module} imports {dep}"
+        for module, deps in sorted(_graph().items())
+        if _part(module) in ("web", "lc_retriever")
+        for dep in sorted(deps)
+        if _part(dep) in ("search", "answering")
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_no_import_circle():
     graph = _graph()
     done: set[str] = set()
