@@ -418,7 +418,7 @@ class Syncer:
             self.manifest.journal_clear(db, ids)
 
     def _bump(self, db) -> None:
-        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+        self.manifest.bump_generation(db)
 
 
 _DONE = object()

@@ -269,9 +269,7 @@ class Library:
     def _wipe_rows(self) -> None:
         self.vectors.drop()
         with self.manifest.write() as db:
-            for table in ("chunks", "articles", "journal"):
-                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
-            db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+            self.manifest.clear(db)
         shutil.rmtree(self._keyword_dir, ignore_errors=True)
 
     # --- reading articles -------------------------------------------------------------------

@@ -79,9 +79,7 @@ def check_backend(manifest: Manifest, embedder: Embedder, vectors: VectorStore) 
     accepted = json.loads(manifest.get_meta("compatible") or "[]")
     if current == stored or current in accepted:
         return
-    rows = manifest.read().execute(
-        "SELECT id, embedded_text FROM chunks ORDER BY id LIMIT ?", (PROBE_CHUNKS,)
-    ).fetchall()
+    rows = manifest.probe_chunks(PROBE_CHUNKS)
     old = vectors.vectors([r[0] for r in rows])
     probe = [(i, t) for i, t in rows if i in old]
     cosine = 0.0
