@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,12 +20,14 @@ from .answering.grounded import GroundedAnswerer
 from .config import Settings
 from .embedding.embedder import Embedder, load_embedder
 from .errors import AssistantError
+from .history import History
 from .ingest.chunking import Chunker
-from .ingest.manifest import Manifest
 from .library import Library, open_store
 from .library.library import ProgressFn
+from .response import Response
 from .search.retrieval import Retriever
-from .search.store import VectorStore
+from .store.manifest import Manifest
+from .store.vectors import VectorStore
 from .types import Answer, Article, ArticleInfo, CheckReport, Chunk, Hit, IngestReport
 
 if TYPE_CHECKING:
@@ -39,10 +41,17 @@ class Assistant:
     an OS-level lock (another process's ingest is picked up on the next query).
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder, vectors: VectorStore, manifest: Manifest, llm=None):
+    def __init__(
+        self, settings: Settings, embedder: Embedder, vectors: VectorStore, manifest: Manifest, llm=None, *,
+        owns_vectors: bool = False, repaired_on_open: Sequence[str] = (),
+    ):
+        """`owns_vectors`: close the vector store with the assistant; `repaired_on_open`: repairs made while
+        opening the store, reported by `check` (both set by `open`)."""
         self.llm = llm
         grounded = load_grounded(llm, settings)  # a misconfigured model fails before the store is probed
-        self.library = Library(settings, embedder, vectors, manifest)
+        self.library = Library(
+            settings, embedder, vectors, manifest, owns_vectors=owns_vectors, repaired_on_open=repaired_on_open
+        )
         """The store's life cycle: see assistant/library/."""
         self.asker = Asker(self.library, grounded)
         """Search and answers: see assistant/answering/asking.py."""
@@ -64,10 +73,8 @@ class Assistant:
             settings = settings.with_(store=Path(store))
         opened = open_store(settings, embedder=embedder, vector_store=vector_store, rebuild=rebuild,
                             load_embedder=load_embedder)
-        bot = cls(settings, opened.embedder, opened.vectors, opened.manifest, llm=llm)
-        bot.library.owns_vectors = vector_store is None
-        bot.library.repaired_on_open = opened.repaired
-        return bot
+        return cls(settings, opened.embedder, opened.vectors, opened.manifest, llm=llm,
+                   owns_vectors=vector_store is None, repaired_on_open=opened.repaired)
 
     # --- the store (assistant/library/) -------------------------------------------------------
 
@@ -164,22 +171,34 @@ class Assistant:
         """The best k passages for the query, best first (never refuses)."""
         return self.asker.search(query, k)
 
-    def ask(self, question: str, k: int | None = None, *, history: Any = None, source: str | None = None) -> Answer:
-        """A cited Markdown answer, or a plain 'not covered' answer naming the closest articles.
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        *,
+        history: History | None = None,
+        source: str | None = None,
+        stream: bool = False,
+    ) -> Response:
+        """A cited Markdown answer, or a plain 'not covered' answer naming the closest articles, as a `Response`
+        (assistant/response.py): read `.text`, `.citations`, `.covered` (any field of `Answer`; `.answer()` gives
+        the Answer itself). With `stream=True` it returns once the question is searched, and the answer is
+        written as the Response is read: iterate it for the text pieces as they come (the fields wait until it
+        is done). Either way an empty question raises QuestionError before `ask` returns.
 
         With a language model configured the model writes the answer from the passages and its
         citations are checked (falling back to the extractive answer, with a note, when it fails or
-        cites nothing valid). `history` (Gradio chat messages or (user, assistant) pairs) turns a
-        follow-up into a standalone question. `source` (an article's file as citations name it, such as
+        cites nothing valid). `history` (the earlier questions as strings, or `Turn`s) turns a follow-up
+        into a standalone question. `source` (an article's file as citations name it, such as
         one a refused answer offers) answers from that article, without the coverage decision."""
-        return self.asker.ask(question, k, history=history, source=source)
+        return self.asker.ask(question, k, history=history, source=source, stream=stream)
 
     def ask_stream(
-        self, question: str, history: Any = None, *, k: int | None = None, source: str | None = None
+        self, question: str, history: History | None = None, *, k: int | None = None, source: str | None = None
     ) -> Iterator[str | Answer]:
-        """`ask`, streamed: text pieces as the language model writes them, then the final checked
-        Answer, whose text replaces the pieces (it may differ: markers renumbered or removed, or the
-        extractive answer after a failure). Without a language model: the answer text, then the Answer."""
+        """Deprecated (kept one release): iterate `ask(..., stream=True)` instead. Yields the urgent notice and the text pieces,
+        then the final checked Answer, whose text replaces the pieces (it may differ: markers renumbered or
+        removed, or the extractive answer after a failure)."""
         yield from self.asker.ask_stream(question, history, k=k, source=source)
 
     def evidence(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> tuple[float, float]:

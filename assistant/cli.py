@@ -105,7 +105,7 @@ def _ask(argv: list[str] | None) -> int:
         if not bot.articles():
             print(f"error: the store is empty: run `{command('ingest')}` first", file=sys.stderr)
             return 1
-        answer = bot.ask(args.question, k=args.k)
+        answer = bot.ask(args.question, k=args.k).answer()
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -54,7 +54,7 @@ class Settings:
     """The breadth of Chroma's approximate (HNSW) search, `ef_search` (it searches with max(search_ef,
     candidates)): wider finds more of the exact nearest vectors and costs time. 0 = the breadth the store's
     graph needs for recall@10 0.99 (100 for a store made from now on, 600 for one made before: see
-    assistant/search/store.py SEARCH_EF, benchmarks/recall.py, docs/BENCHMARKS.md). Set on the collection when
+    assistant/store/vectors.py SEARCH_EF, benchmarks/recall.py, docs/BENCHMARKS.md). Set on the collection when
     a store is opened."""
     max_per_article: int = 1
     """At most this many chunks of one article in search results (1: ten hits, ten articles)."""

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, NamedTuple
 
 from .commands import command
 from .text import plural, title_section
+
+CHARS_PER_TOKEN = 8
+"""A chunk holds at most this many characters per word piece of its limit. Word pieces alone do not bound
+its length: the model's tokenizer makes any word over 100 characters one [UNK], so a 20 MB line without
+spaces counted as one word piece. Prose has 4-5 characters per word piece (the longest MEDIQA chunk: 1,210
+characters), so the bound only cuts runs of characters no one reads."""
+MAX_PASSAGE_CHARS = 512 * CHARS_PER_TOKEN
+"""The most characters of one passage that search, the tools and the LangChain retriever return: the
+chunker's bound for a model of up to 512 word pieces. A longer chunk (in a store built before the chunker
+had a character bound) is cut at a word."""
 
 
 @dataclass(frozen=True)
@@ -132,11 +144,50 @@ def page_label(page: int | None, page_end: int | None = None) -> str:
     return f"p. {page}"
 
 
-@dataclass
+class Turn(NamedTuple):
+    """One message of a conversation, as `ask(history=...)` takes it (a plain string is a user's question)."""
+
+    role: Literal["user", "assistant"]
+    text: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why `ask` said the articles do not cover a question: the coverage test that failed, with its figures
+    (assistant/answering/coverage.py)."""
+
+    test: str
+    """"no passages", "best cosine" (below `min_score`), "evidence" (best + focus cosine below `min_evidence`),
+    "absent subject" or "absent word" (the question rests on `word`, which no article mentions), or "nothing to
+    quote" (the passages passed, but hold no sentence to answer with)."""
+    best: float | None = None
+    """The best cosine of the question and a passage."""
+    focus: float | None = None
+    """The best cosine of the question's focus and the first passages (0 when `best` already failed)."""
+    threshold: float | None = None
+    """The setting the failed figure was compared with."""
+    word: str | None = None
+
+    def __str__(self) -> str:
+        if self.test == "no passages":
+            return "no passages found (nothing ingested?)"
+        if self.test == "nothing to quote":
+            return "the passages found hold no sentence that answers it"
+        if self.test == "best cosine":
+            return f"best cosine {self.best:.2f} below the threshold {self.threshold:.2f} (ASSISTANT_MIN_SCORE)"
+        if self.test == "evidence":
+            return (f"best cosine {self.best:.2f} + focus cosine {self.focus:.2f} = {self.best + self.focus:.2f} "
+                    f"below {self.threshold:.2f} (ASSISTANT_MIN_EVIDENCE)")
+        return f"no article mentions “{self.word}”, which the question rests on (best cosine {self.best:.2f})"
+
+
+@dataclass(frozen=True)
 class Answer:
+    """An answer, made once and complete: what every interface shows is a field (none parses `text`)."""
+
     question: str
     text: str
-    """Markdown with inline [n] markers."""
+    """Markdown with inline [n] markers: the urgent notice and the qualifier notes first, when there are any."""
     citations: list[Citation]
     covered: bool
     notes: list[str] = field(default_factory=list)
@@ -147,6 +198,18 @@ class Answer:
     """The urgent-care notice that heads `text`, when the question mentions a warning sign."""
     closing: str = ""
     """The closing when-to-see-a-doctor lines that end `text` (a self-care answer's safety net), if any."""
+    searched: str = ""
+    """The question as searched: cleaned, and a follow-up made standalone (folded or condensed)."""
+    refusal: Refusal | None = None
+    """Why the articles were found not to cover the question (None when `covered`, or answered from a chosen article)."""
+    qualifier_notes: list[str] = field(default_factory=list)
+    """The notes in `text` that say no passage found addresses the group the question names (pregnancy, children,
+    older people)."""
+
+    @property
+    def offered(self) -> list[Citation]:
+        """The closest articles a refused answer offers (its citations); none for an answer."""
+        return [] if self.covered else self.citations
 
     def __str__(self) -> str:
         return "\n".join([self.text, "", *self.footer_lines()]).rstrip() + "\n"
@@ -261,3 +324,9 @@ class CheckReport:
         lines.append(("consistent" if not self.repaired else "consistent after repair") if self.ok else
                      f"NOT consistent: run `{command('ingest')} --rebuild` to re-embed the articles")
         return "\n".join(lines)
+
+
+def file_format(source: str) -> str:
+    """The format name of an article file: "txt", "md", "html", "mhtml", "pdf", "docx" (from its extension)."""
+    ext = Path(source).suffix.lower().lstrip(".")
+    return {"markdown": "md", "htm": "html", "mht": "mhtml"}.get(ext, ext)

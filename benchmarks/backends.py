@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA") or REPO.parent / "shared" / "data")  # as assistant.eval.suite.SHARED
+DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA") or REPO.parent / "shared" / "data")  # as assistant.eval.data.SHARED
 sys.path.insert(0, str(REPO))
 
 

@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA") or REPO.parent / "shared" / "data")  # as assistant.eval.suite.SHARED
+DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA") or REPO.parent / "shared" / "data")  # as assistant.eval.data.SHARED
 DEFAULT_CORPUS = DATA / "medquad" / "articles"
 QUESTIONS = DATA / "medquad" / "dev_questions.jsonl"
 sys.path.insert(0, str(REPO))
@@ -110,8 +110,8 @@ def phase_raw(a: argparse.Namespace) -> None:
     """The encoder alone on a sample of the very texts the pipeline embedded, same batch size and
     the same call size (a flush of FLUSH_CHUNKS texts)."""
     from assistant.embedding.embedder import load_embedder
-    from assistant.ingest.manifest import Manifest
     from assistant.ingest.sync import FLUSH_CHUNKS
+    from assistant.store.manifest import Manifest
 
     settings = settings_from_env(Path(a.store))
     manifest = Manifest(Path(a.store) / "manifest.sqlite3")
@@ -154,7 +154,7 @@ def phase_query(a: argparse.Namespace) -> None:
     for q in qs[1:4]:  # warm-up: first runs of the sessions, Chroma's index load, SQLite cache
         bot.search(q, k=5)
         if not a.search_only:
-            bot.ask(q)
+            bot.ask(q).answer()
     search_ms, search_cpu = [], []
     for q in qs:
         t, c = time.perf_counter(), time.process_time()
@@ -171,7 +171,7 @@ def phase_query(a: argparse.Namespace) -> None:
         ask_ms, ask_cpu, covered = [], [], 0
         for q in qs:
             t, c = time.perf_counter(), time.process_time()
-            ans = bot.ask(q)
+            ans = bot.ask(q).answer()
             ask_ms.append((time.perf_counter() - t) * 1000)
             ask_cpu.append((time.process_time() - c) * 1000)
             covered += ans.covered
@@ -253,9 +253,9 @@ def phase_keyword_memory(a: argparse.Namespace) -> None:
 
     import psutil
 
-    from assistant.ingest.manifest import Manifest
-    from assistant.search.keyword import KeywordIndex, index_text
-    from assistant.search.retrieval import HeadingIndex
+    from assistant.store.headings import HeadingIndex
+    from assistant.store.keyword import KeywordIndex, index_text
+    from assistant.store.manifest import Manifest
 
     proc = psutil.Process()
     rss = lambda: proc.memory_info().rss  # noqa: E731

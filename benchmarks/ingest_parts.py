@@ -35,8 +35,8 @@ def main() -> None:
     from assistant.ingest.articles import parse_article
     from assistant.ingest.chunking import Chunker
     from assistant.ingest.sync import FLUSH_CHUNKS, metadata
-    from assistant.search.keyword import KeywordIndex, index_text
-    from assistant.search.store import VectorStore
+    from assistant.store.keyword import KeywordIndex, index_text
+    from assistant.store.vectors import VectorStore
 
     files = sorted(p for p in a.corpus.rglob("*") if p.is_file())
     random.Random(7).shuffle(files)

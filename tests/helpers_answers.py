@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
-from assistant import Answer
+from assistant import Answer, Response
 from assistant.eval.metrics import citation_problems
 
 
-def assert_well_formed(answer: Answer) -> None:
+def assert_well_formed(answer: Answer | Response) -> None:
     """Markdown text, every [n] marker resolves to a citation numbered 1..k, a covered answer cites something."""
+    if isinstance(answer, Response):  # what `ask` returns: its finished Answer
+        answer = answer.answer()
     assert isinstance(answer, Answer) and isinstance(answer.text, str) and answer.text.strip()
     numbers = [c.n for c in answer.citations]
     assert numbers == list(range(1, len(numbers) + 1))

@@ -36,8 +36,8 @@ import numpy as np
 from assistant import assistant as assistant_module
 from assistant import cli
 from assistant.ingest import sync
-from assistant.search import keyword as keyword_module
-from assistant.search.store import VectorStore
+from assistant.store import keyword as keyword_module
+from assistant.store.vectors import VectorStore
 
 from .helpers_embedder import FakeEmbedder
 

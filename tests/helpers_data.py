@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.eval.suite import SHARED
+from assistant.eval.data import SHARED
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"

@@ -12,7 +12,7 @@ from assistant import Assistant
 from assistant.errors import ArticleError
 from assistant.ingest.articles import parse_article
 from assistant.ingest.sync import scan
-from assistant.search.keyword import KeywordIndex
+from assistant.store.keyword import KeywordIndex
 
 _WORDS = (
     "sleep water muscle stretch calf night warm bath salt sugar coffee walk rest joint knee heel sun skin cream "

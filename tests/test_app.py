@@ -9,12 +9,13 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 
 import gradio as gr
 import httpx
 import pytest
 
-from assistant import Assistant, AssistantError, Settings
+from assistant import Assistant, AssistantError, Response, Settings
 from assistant.web.app import ChatApp, build_ui, launch_kwargs, parse_auth, typed
 from assistant.web.feedback import read_feedback, record_feedback
 from assistant.web.render import article_html, article_key, escape_text, render_answer
@@ -322,13 +323,15 @@ def test_typing_keeps_every_character():
 def test_stream_seam_accepts_any_answer_source(site):
     """A language model's stream (pieces, then the Answer) slots in through `answer_stream`."""
     bot, settings, corpus = site
-    real = bot.ask("why cramps at night?")
+    real = bot.ask("why cramps at night?").answer()
 
     def fake_llm(question, history):
-        yield "Cold "
-        yield "and tired muscles [1]"
-        real.text = "Cold and tired muscles [1]"
-        yield real
+        def pieces():
+            yield "Cold "
+            yield "and tired muscles [1]"
+            yield replace(real, text="Cold and tired muscles [1]")
+
+        return Response(pieces)
 
     app = ChatApp(bot, settings, answer_stream=fake_llm, corpus=corpus)
     steps = [s[0] for s in app.chat("why cramps at night?", [])]

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.search.conversation import (
-    chat_turns,
-    fold_question,
-    is_follow_up,
-    message_text,
-    previous_questions,
-    topic_words,
-)
+from assistant.history import as_turns as chat_turns
+from assistant.history import message_text
+from assistant.search.conversation import fold_question, is_follow_up, previous_questions, topic_words
 
 CRAMPS = "why cramps at night?"
 FOLLOW_UP = "how can I make them stop quickly?"

@@ -8,8 +8,8 @@ import pytest
 
 from assistant.answering.coverage import MAX_FOCUS_WORDS, Coverage, focus_words
 from assistant.config import Settings
-from assistant.search.keyword import tokenize
-from assistant.search.retrieval import HeadingIndex
+from assistant.store.headings import HeadingIndex
+from assistant.store.keyword import tokenize
 from assistant.types import Hit
 
 

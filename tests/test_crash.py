@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.search.keyword import KeywordIndex
+from assistant.store.keyword import KeywordIndex
 
 from .helpers_embedder import FakeEmbedder
 from .helpers_proc import DRIVER, run_until
@@ -290,7 +290,7 @@ def _snapshot(store: Path) -> dict[str, bytes]:
 
 def _vector_count(store: Path) -> int | None:
     from assistant import StoreError
-    from assistant.search.store import VectorStore
+    from assistant.store.vectors import VectorStore
 
     try:
         vs = VectorStore(path=store / "chroma")

@@ -19,8 +19,8 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.errors import StoreError
-from assistant.ingest.manifest import Manifest
-from assistant.search.store import VectorStore
+from assistant.store.manifest import Manifest
+from assistant.store.vectors import VectorStore
 
 from .helpers_data import REPO
 from .helpers_embedder import FakeEmbedder

@@ -16,8 +16,8 @@ from assistant.cli import ingest_main
 from assistant.errors import ArticleError
 from assistant.ingest.articles import parse_article
 from assistant.ingest.chunking import Chunker
-from assistant.ingest.manifest import Manifest
 from assistant.ingest.pdf_reader import NEEDS_PASSWORD, NO_TEXT, TRUNCATED
+from assistant.store.manifest import Manifest
 from assistant.types import Answer, Citation
 from assistant.web.render import article_html, passage_rows, render_answer
 from assistant.web.uploads import save_uploads

@@ -8,7 +8,7 @@ import pytest
 from assistant.eval.metrics import citation_problems
 from assistant.ingest.fulltext import from_chunks
 from assistant.search.questions import clean_question, focus
-from assistant.search.retrieval import HeadingIndex
+from assistant.store.headings import HeadingIndex
 
 # --- query cleaning ---------------------------------------------------------------------------
 

@@ -10,8 +10,8 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.errors import SettingsError
-from assistant.search import store as store_module
-from assistant.search.store import VectorStore
+from assistant.store import vectors as store_module
+from assistant.store.vectors import VectorStore
 
 from .helpers_data import REPO
 from .helpers_embedder import FakeEmbedder

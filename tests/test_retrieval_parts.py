@@ -7,7 +7,7 @@ import pytest
 
 from assistant import Settings
 from assistant.search.retrieval import Retriever, backfill_cosine, cap_per_article
-from assistant.search.store import VectorMatch
+from assistant.store.vectors import VectorMatch
 from assistant.types import Chunk
 
 

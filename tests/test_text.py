@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.search.keyword import STOP_WORDS, tokenize, top_n
+from assistant.store.keyword import STOP_WORDS, tokenize, top_n
 from assistant.text import (
     LIST_MARKER,
     SENTENCE_GAP,

@@ -7,25 +7,28 @@ import logging
 import operator
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..config import Settings
 from ..errors import QuestionError
-from ..search.conversation import chat_turns, fold_question
-from ..search.intent import question_kind, unaddressed
+from ..history import History, as_turns
+from ..response import Response, body
+from ..search.conversation import fold_question
+from ..search.intent import question_kind
 from ..search.questions import clean_question
-from ..search.retrieval import Retriever, as_hit, route
-from ..types import Answer, Hit
+from ..search.retrieval import Retriever, as_hit
+from ..types import Answer, Hit, Refusal, Turn
 from .boilerplate import StatsCache
 from .compose import Composer
 from .coverage import Coverage, StoreWords
 from .extractive import ExtractiveAnswerer, not_covered
 from .grounded import GroundedAnswerer
 from .llm import resolve_llm
-from .safety import urgent_notice
+from .routing import route
+from .safety import unaddressed, urgent_notice
 from .units import split_units
 
 if TYPE_CHECKING:
@@ -52,20 +55,22 @@ class Asker:
         self.vectors = library.vectors
         self.grounded = grounded
         """Answers with a language model (ASSISTANT_LLM or `llm=`); None = extractive only."""
-        self.retriever = Retriever(self.settings, self.embedder, self.vectors, library.manifest, library.keyword)
+        self.retriever = Retriever(
+            self.settings, self.embedder, self.vectors, library.manifest, library.keyword, library.generations
+        )
         self.answerer = Composer(
             self.embedder,
             ExtractiveAnswerer(self.embedder, self.settings.answer_passages, self.settings.answer_sentences),
             self.settings.answer_words,
         )
-        self.stats = StatsCache(library.keyword, library.manifest, lambda text: (u.text for u in split_units(text)))
+        self.stats = StatsCache(library.generations, library.manifest, lambda text: (u.text for u in split_units(text)))
         """Boilerplate sentences of the store (assistant/answering/boilerplate.py), measured once per generation."""
         self.coverage = Coverage(
             self.settings,
             self.embedder,
             self.vectors,
             self.retriever.headings,
-            StoreWords(library.keyword, library.manifest),
+            StoreWords(library.generations, library.manifest),
         )
         """Whether the articles cover a question (assistant/answering/coverage.py)."""
 
@@ -78,53 +83,81 @@ class Asker:
         self.library.refresh()
         return self.retriever.search(q, k)
 
-    def ask(self, question: str, k: int | None = None, *, history: Any = None, source: str | None = None) -> Answer:
-        """`Assistant.ask` (documented there): prepare, then the extractive, grounded or 'not covered' answer."""
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        *,
+        history: History | None = None,
+        source: str | None = None,
+        stream: bool = False,
+    ) -> Response:
+        """`Assistant.ask` (documented there): prepared now (cleaned, searched, coverage decided), then answered
+        at once (`stream=False`: one request to a language model), or as the Response is read (`stream=True`)."""
         asked = self._prepare(question, k, history, source)
+        response = Response(
+            lambda: self._stream(question, asked),
+            lambda: self._complete(question, asked),
+            notice=asked.notice,
+            searched=asked.q,
+        )
+        if not stream:
+            response.answer()
+        return response
+
+    def ask_stream(
+        self, question: str, history: History | None = None, *, k: int | None = None, source: str | None = None
+    ) -> Iterator[str | Answer]:
+        """`ask`, as the generator of before `Response` (kept one release): the urgent notice (as its own first
+        piece) and the text pieces, then the finished Answer, whose text replaces the pieces."""
+        response = self.ask(question, k, history=history, source=source, stream=True)
+        if response.notice:
+            yield f"{response.notice}\n\n"
+        yield from response
+        yield response.answer()
+
+    def _complete(self, question: str, asked: _Asked) -> Answer:
+        """The answer in one go: extractive, written by the language model (one request), or 'not covered'."""
         if not asked.covered:
-            answer = not_covered(asked.q, asked.hits, asked.absent, min_score=self.settings.offer_min_score)
+            answer = self._refused(asked)
         elif self.grounded is not None:
             answer = self.grounded.answer(asked.q, asked.hits, asked.extractive, asked.deadline)
         else:
             answer = asked.extractive()
         return self._finish(answer, question, asked)
 
-    def ask_stream(
-        self, question: str, history: Any = None, *, k: int | None = None, source: str | None = None
-    ) -> Iterator[str | Answer]:
-        """`ask`, streamed: text pieces as the language model writes them, then the final checked
-        Answer, whose text replaces the pieces (it may differ: markers renumbered or removed, or the
-        extractive answer after a failure). Without a language model: the answer text, then the Answer."""
-        asked = self._prepare(question, k, history, source)
+    def _stream(self, question: str, asked: _Asked) -> Iterator[str | Answer]:
+        """Text pieces as the language model writes them, then the finished Answer; without a model (or for
+        'not covered') the answer's text after its notice as one piece, then the Answer."""
         if asked.covered and self.grounded is not None:
             for item in self.grounded.stream(asked.q, asked.hits, asked.extractive, asked.deadline):
                 yield self._finish(item, question, asked) if isinstance(item, Answer) else item
             return
-        answer = (
-            asked.extractive()
-            if asked.covered
-            else not_covered(asked.q, asked.hits, asked.absent, min_score=self.settings.offer_min_score)
-        )
-        answer = self._finish(answer, question, asked)
-        yield answer.text
+        answer = self._finish(asked.extractive() if asked.covered else self._refused(asked), question, asked)
+        yield body(answer)
         yield answer
 
-    def _prepare(self, question: str, k: int | None, history: Any, source: str | None = None) -> _Asked:
+    def _refused(self, asked: _Asked) -> Answer:
+        return not_covered(asked.q, asked.hits, asked.absent, min_score=self.settings.offer_min_score)
+
+    def _prepare(self, question: str, k: int | None, history: History | None, source: str | None = None) -> _Asked:
         k = passages_wanted(k, max(8, self.settings.answer_passages))
         q, notes = clean_question(question, self.settings.max_question_chars)
         if not q:
             raise QuestionError("Please type a question: it is empty.")
         deadline = time.monotonic() + self.grounded.backend.timeout if self.grounded is not None else None
-        turns = chat_turns(history)
+        turns = as_turns(history)
         if turns:
-            q = self._standalone(q, turns, history, deadline, notes)
+            q = self._standalone(q, turns, deadline, notes)
         self.library.refresh()
         qv = self.embedder.embed_query(q)
+        refusal = None
         if source is not None:  # the article the person chose ("Did you mean ...?"): answered from it
-            hits, covered, absent = self._article_passages(source, qv, k), True, None
+            hits = self._article_passages(source, qv, k)
         else:
             hits = self.retriever.search(q, k, query_vector=qv, per_article=self.settings.answer_per_article)
-            covered, absent = self.coverage.covered(q, hits, qv)
+            refusal = self.coverage.refusal(q, hits, qv)
+        covered, absent = refusal is None, refusal.word if refusal is not None else None
         kind = question_kind(q)
         passages, article = (
             route(self.retriever, kind, hits, qv, self.settings.answer_passages) if covered else (hits, [])
@@ -139,7 +172,8 @@ class Asker:
                 q, passages, article, qv, kind=kind, stats=stats, groups_in=question, cosines=cosines
             )
 
-        return _Asked(q, notes, passages, covered, extractive, deadline, absent)
+        notice = urgent_notice(question) or urgent_notice(q) or ""  # the question as asked, or as folded
+        return _Asked(q, notes, passages, covered, extractive, deadline, absent, refusal, notice)
 
     def _article_passages(self, source: str, qv: np.ndarray, k: int) -> list[Hit]:
         """The passages of one article (by its `source`, as citations and offers name it), closest to the
@@ -159,9 +193,7 @@ class Asker:
         passages): the cosines `ask` decides coverage on, before the absent-word check (`Coverage`)."""
         return self.coverage.evidence(q, hits, qv)
 
-    def _standalone(
-        self, q: str, turns: list[tuple[str, str]], history: Any, deadline: float | None, notes: list[str]
-    ) -> str:
+    def _standalone(self, q: str, turns: list[Turn], deadline: float | None, notes: list[str]) -> str:
         """A follow-up made standalone: by the language model if there is one (given at most half
         the time budget), else (or when it fails) by folding in the conversation without an LLM."""
         if self.grounded is not None and deadline is not None:
@@ -173,22 +205,30 @@ class Asker:
                 if standalone.casefold() != q.casefold():
                     notes.append(f"Read as: {standalone}")
                 return standalone
-        return fold_question(q, history)
+        return fold_question(q, turns)
 
     def _finish(self, answer: Answer, question: str, asked: _Asked) -> Answer:
-        answer.question = question if len(question) <= self.settings.max_question_chars else asked.q
-        answer.notes = asked.notes + answer.notes
+        """The Answer as every interface shows it, complete: the question, the notes, the qualifier notes of a
+        model's answer, the urgent notice, the question as searched and why it was refused."""
+        text, qualifier_notes = answer.text, answer.qualifier_notes
         if answer.covered and answer.backend != "extractive":  # a model's answer: the group note first
             cited = {(c.root, c.source, c.position) for c in answer.citations}
             passages = [h.text for h in answer.hits if (h.root, h.source, h.position) in cited]
-            notes = [q.note for q in unaddressed(f"{question}\n{asked.q}", passages) if q.note not in answer.text]
+            notes = [q.note for q in unaddressed(f"{question}\n{asked.q}", passages) if q.note not in text]
             if notes:
-                answer.text = "\n\n".join([*notes, answer.text])
-        notice = urgent_notice(question) or urgent_notice(asked.q)  # the question as asked, or as folded
-        if notice and not answer.text.startswith(notice):
-            answer.text = f"{notice}\n\n{answer.text}"
-        answer.notice = notice or ""
-        return answer
+                text, qualifier_notes = "\n\n".join([*notes, text]), notes
+        if asked.notice and not text.startswith(asked.notice):
+            text = f"{asked.notice}\n\n{text}"
+        return replace(
+            answer,
+            question=question if len(question) <= self.settings.max_question_chars else asked.q,
+            text=text,
+            notes=asked.notes + answer.notes,
+            notice=asked.notice,
+            searched=asked.q,
+            refusal=None if answer.covered else asked.refusal or Refusal("nothing to quote"),
+            qualifier_notes=qualifier_notes,
+        )
 
 
 @dataclass
@@ -204,6 +244,10 @@ class _Asked:
     """time.monotonic() by which the language model must be done (ASSISTANT_LLM_TIMEOUT)."""
     absent: str | None = None
     """The word the question is about that no article mentions (then not covered)."""
+    refusal: Refusal | None = None
+    """Why it is not covered (the coverage test that failed, with its figures)."""
+    notice: str = ""
+    """The urgent-care notice for the question, as asked or as searched."""
 
 
 MAX_PASSAGES = 1000

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ..ingest.manifest import Manifest
-from ..search.keyword import KeywordIndex
+from ..store.generation import PerGeneration
+from ..store.keyword import KeywordIndex
+from ..store.manifest import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class CorpusStats:
     def build(cls, keyword: KeywordIndex, manifest: Manifest, split: Callable[[str], Iterable[str]]) -> CorpusStats:
         first_title: dict[int, int] = {}
         titles: dict[int, set[int]] = {}
-        for title, text in manifest.read().execute("SELECT title, text FROM chunks"):
+        for title, text in manifest.chunk_titles_and_texts():
             t = hash(title.strip().lower())
             for sentence in split(text):
                 key = sentence_key(sentence)
@@ -51,24 +51,15 @@ class CorpusStats:
 
 
 class StatsCache:
-    """The stats of the current keyword generation, built on first use."""
+    """The stats of the current keyword generation, built on first use (kept in the store's `PerGeneration`)."""
 
-    def __init__(self, keyword: Callable[[], KeywordIndex], manifest: Manifest, split: Callable[[str], Iterable[str]]):
-        self._keyword = keyword
+    def __init__(self, generations: PerGeneration, manifest: Manifest, split: Callable[[str], Iterable[str]]):
+        self._generations = generations
         self._manifest = manifest
         self._split = split
-        self._stats: CorpusStats | None = None
-        self._lock = threading.Lock()
 
     def __call__(self) -> CorpusStats:
-        index = self._keyword()
-        current = self._stats
-        if current is not None and current.generation == index.generation:
-            return current
-        with self._lock:
-            if self._stats is None or self._stats.generation != index.generation:
-                self._stats = CorpusStats.build(index, self._manifest, self._split)
-            return self._stats
+        return self._generations.get("boilerplate", lambda index: CorpusStats.build(index, self._manifest, self._split))
 
 
 __all__ = ["BOILERPLATE_TITLES", "CorpusStats", "StatsCache", "sentence_key"]

@@ -21,12 +21,13 @@ import numpy as np
 
 from ..embedding.base import embed_on_query_path
 from ..embedding.embedder import Embedder
-from ..search.intent import DOCTOR, DURATION, QUALIFIERS, Qualifier, answers_kind, section_kinds, sentence_answers
+from ..search.intent import DOCTOR, DURATION, answers_kind, section_kinds, sentence_answers
 from ..text import LIST_MARKER, SECTION_SEP, sentence_spans
 from ..types import Answer, Chunk, Hit
 from .boilerplate import CorpusStats
 from .draft import Draft, Line, Part, passage_key, render, words
 from .extractive import SAFETY_NET_KINDS, ExtractiveAnswerer, not_covered
+from .safety import QUALIFIERS, Qualifier
 from .subjects import names_one, subjects_in
 from .units import Unit, says_something, split_units
 
@@ -241,6 +242,7 @@ class Composer:
             found = self.group_lines(group, qv, sections, lead, stats)
             if found is None:
                 draft.lead.append(Part([Line(group.note_for(medicine))]))
+                draft.qualifier_notes.append(group.note_for(medicine))
             elif found and not draft.cites(found[0][0], found[-1][1]):
                 lines = [Line(u.text, hit, u, "-" if u.is_item else "") for hit, u in found]
                 draft.lead.append(Part(lines, label=group.heading))

@@ -44,12 +44,13 @@ import numpy as np
 from ..config import Settings
 from ..embedding.base import embed_on_query_path
 from ..embedding.embedder import Embedder
-from ..ingest.manifest import Manifest
 from ..search.intent import question_focus
-from ..search.keyword import STOP_WORDS, KeywordIndex, tokenize
-from ..search.retrieval import HeadingIndex
-from ..search.store import VectorStore
-from ..types import Hit
+from ..store.generation import PerGeneration
+from ..store.headings import HeadingIndex
+from ..store.keyword import STOP_WORDS, KeywordIndex, tokenize
+from ..store.manifest import Manifest
+from ..store.vectors import VectorStore
+from ..types import Hit, Refusal
 from .subjects import subjects_in
 
 log = logging.getLogger(__name__)
@@ -111,17 +112,25 @@ class Coverage:
 
     def covered(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> tuple[bool, str | None]:
         """(whether to answer, the word no article mentions that decided 'no', if one did)."""
+        refusal = self.refusal(q, hits, qv)
+        return refusal is None, refusal.word if refusal is not None else None
+
+    def refusal(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> Refusal | None:
+        """Why the articles do not cover the question (the test that failed, with its figures); None to answer."""
+        s = self.settings
         best, focus = self.evidence(q, hits, qv)
-        if best < self.settings.min_score or best + focus < self.settings.min_evidence:
-            return False, None
+        if best < s.min_score:
+            return Refusal("best cosine" if hits else "no passages", best, focus, s.min_score)
+        if best + focus < s.min_evidence:
+            return Refusal("evidence" if hits else "no passages", best, focus, s.min_evidence)
         qv = self.embedder.embed_query(q) if qv is None else qv
         subject = self.absent_subject(q, qv, hits)
         if subject is not None:  # it names what it is about, and no article does: at any cosine
-            return False, subject
-        if best + focus >= self.settings.absent_max_evidence:  # a strong match: the cosines decide
-            return True, None
+            return Refusal("absent subject", best, focus, s.absent_word_similarity, subject)
+        if best + focus >= s.absent_max_evidence:  # a strong match: the cosines decide
+            return None
         absent = self.absent_focus(q, qv, hits)
-        return absent is None, absent
+        return Refusal("absent word", best, focus, s.absent_word_similarity, absent) if absent is not None else None
 
     def absent_subject(self, question: str, qv: np.ndarray, hits: list[Hit]) -> str | None:
         """The condition, creature, part of the body or medicine the question names (assistant/answering/
@@ -258,24 +267,21 @@ class StoreWords:
     LIMIT = 200
     """Chunks read for one word: those the keyword index ranks first for it."""
 
-    def __init__(self, keyword: Callable[[], KeywordIndex], manifest: Manifest):
-        self.keyword = keyword
+    def __init__(self, generations: PerGeneration, manifest: Manifest):
+        self.generations = generations
         self.manifest = manifest
-        self._seen: dict[str, bool] = {}
-        self._generation: int | None = None
         self._lock = threading.Lock()
 
     def has(self, words: str) -> bool:
-        index = self.keyword()
+        index = self.generations.keyword()
+        seen: dict[str, bool] = self.generations.get("words written", lambda _: {})
         key = words.lower()
         with self._lock:
-            if self._generation != index.generation:
-                self._seen, self._generation = {}, index.generation
-            if key in self._seen:
-                return self._seen[key]
+            if key in seen:
+                return seen[key]
         found = self._find(index, key)
         with self._lock:
-            self._seen[key] = found
+            seen[key] = found
         return found
 
     def _find(self, index: KeywordIndex, words: str) -> bool:

@@ -38,6 +38,8 @@ class Draft:
     lead: list[Part] = field(default_factory=list)
     body: list[Part] = field(default_factory=list)
     closing: Part | None = None
+    qualifier_notes: list[str] = field(default_factory=list)
+    """The lead's notes that no passage addresses the group the question names."""
 
     def words(self) -> int:
         return sum(words(line.text) for part in self.lead + self.body for line in part.lines)
@@ -90,7 +92,10 @@ def render(question: str, draft: Draft, hits: list[Hit]) -> Answer:
     citations = [Citation.of(numbers[key], hit, snippet(hit.text, units)) for key, (hit, units) in cited.items()]
     used = [hit for hit, _ in cited.values()]
     rest = [h for h in hits if passage_key(h) not in cited]
-    return Answer(question=question, text=text, citations=citations, covered=True, hits=used + rest, closing=closing)
+    return Answer(
+        question=question, text=text, citations=citations, covered=True, hits=used + rest, closing=closing,
+        qualifier_notes=list(draft.qualifier_notes),
+    )
 
 
 __all__ = ["Draft", "Line", "Part", "passage_key", "render", "words"]

@@ -10,7 +10,7 @@ import numpy as np
 from ..embedding.base import embed_on_query_path
 from ..embedding.embedder import Embedder
 from ..search.intent import CAUSE, DEFINITION, DURATION, SYMPTOMS, TREATMENT, answers_kind, sentence_answers
-from ..search.keyword import tokenize
+from ..store.keyword import tokenize
 from ..text import cut_at_word
 from ..types import Answer, Citation, Hit
 from .boilerplate import CorpusStats

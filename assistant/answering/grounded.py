@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ..search.keyword import tokenize
+from ..store.keyword import tokenize
 from ..text import LIST_MARKER, cut_at_word, escape_attr, one_line, sentence_spans, title_section
 from ..types import Answer, Citation, Hit
 from .llm import ChatBackend, LLMError
@@ -286,17 +286,14 @@ class GroundedAnswerer:
         )
         log.info("ungrounded answer from %s (%s): %r", self.name, why, reply[:200])
         answer = fallback()
-        answer.notes.append(
-            f"The language model's answer ({self.name}) could not be grounded in the articles ({why}), "
-            f"so this is the extractive answer."
-        )
-        return answer
+        note = (f"The language model's answer ({self.name}) could not be grounded in the articles ({why}), "
+                f"so this is the extractive answer.")
+        return replace(answer, notes=[*answer.notes, note])
 
     def _failed(self, fallback: Callable[[], Answer], exc: LLMError) -> Answer:
         answer = fallback()
         reason = str(exc)
-        answer.notes.append(f"{reason[:1].upper()}{reason[1:]}, so this is the extractive answer.")
-        return answer
+        return replace(answer, notes=[*answer.notes, f"{reason[:1].upper()}{reason[1:]}, so this is the extractive answer."])
 
 
 __all__ = [

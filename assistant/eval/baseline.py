@@ -28,7 +28,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ..embedding.embedder import Embedder
 from ..ingest.articles import SUPPORTED_EXTENSIONS
 from ..ingest.sync import resolve_folder, scan
-from ..search.store import VectorStore
+from ..store.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 

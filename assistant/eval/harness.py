@@ -16,12 +16,10 @@ many questions were scored) but still counts as on-topic for the answered rate.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import math
 import os
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -29,27 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..log_setup import setup_logging
+from .data import DEFAULT_CACHE, Question, cache_dir, load_questions
 from .metrics import citation_problems, mean, ndcg_at, percentile, reciprocal_rank, success_at, unique_sources
-from .suite import load_judged
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CACHE = Path(".eval-cache")
-
-
-@dataclass
-class Question:
-    id: str
-    question: str
-    relevant: dict[str, int]
-    """Relevant sources (file stems) and their grades."""
-    graded: bool
-    """False for an off-topic question (no relevance information at all)."""
-
-
-def load_questions(path: Path, min_grade: int = 3, limit: int | None = None) -> list[Question]:
-    """The questions of a file in any format the suite reads (assistant/eval/suite.py `load_judged`)."""
-    return [Question(j.id, j.question, j.relevant, j.judged) for j in load_judged(path, min_grade, limit)]
 
 
 @dataclass
@@ -186,14 +168,6 @@ def render_chart(results: dict[str, dict], path: Path) -> None:
     plt.close(fig)
 
 
-def cache_dir(cache: Path, corpus: Path, model: str, backend: str) -> Path:
-    """One cache folder per (corpus folder, embedding model, backend); inside it both stores
-    sync by per-file content hash, so a changed corpus re-embeds only what changed."""
-    digest = hashlib.sha256(f"{corpus.resolve()}\x00{model}\x00{backend}".encode()).hexdigest()[:12]
-    name = re.sub(r"[^\w.-]+", "_", corpus.resolve().name) or "corpus"
-    return cache / f"{name}-{digest}"
-
-
 def _timed(fn: Callable, *args, **kwargs):
     t = time.perf_counter()
     out = fn(*args, **kwargs)
@@ -209,7 +183,7 @@ def evaluate(
     if questions:  # warm up (first-query costs: caches, thread pools) outside the timings
         bot.search(questions[0].question, k=k)
         if ask:
-            bot.ask(questions[0].question)
+            bot.ask(questions[0].question).answer()
         if baseline is not None:
             baseline.search(questions[0].question, k=k)
     sink = open(out, "w", encoding="utf-8") if out else None
@@ -221,7 +195,7 @@ def evaluate(
             ranked = unique_sources(h.source for h in hits)
             row["project"] = {"sources": ranked, "search_ms": round(ms, 1), **project.add_ranking(ranked, q)}
             if ask:
-                answer, ms = _timed(bot.ask, q.question)
+                answer, ms = _timed(lambda question: bot.ask(question).answer(), q.question)
                 project.ask_ms.append(ms)
                 problems = citation_problems(answer)
                 project.answers += 1
@@ -252,6 +226,17 @@ def evaluate(
 
 
 def main(argv: list[str] | None = None) -> int:
+    p = _parser()
+    args = p.parse_args(argv)
+    setup_logging(args.verbose)
+    if args.suite:
+        return _suite(args)
+    if args.questions is None or args.corpus is None:
+        p.error("give QUESTIONS and --corpus, or --suite")
+    return _one_set(args)
+
+
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m assistant.eval", description="Evaluate search and answers against a baseline on a question set."
     )
@@ -283,16 +268,11 @@ def main(argv: list[str] | None = None) -> int:
         help="record this run in <chart>.json (one entry per question file) and redraw the PNG chart from it",
     )
     p.add_argument("-v", "--verbose", action="store_true")
-    args = p.parse_args(argv)
-    setup_logging(args.verbose)
-    if args.suite:
-        return _suite(args)
-    if args.questions is None or args.corpus is None:
-        p.error("give QUESTIONS and --corpus, or --suite")
+    return p
 
-    from ..assistant import Assistant
-    from ..config import Settings
-    from ..embedding.embedder import load_embedder
+
+def _one_set(args: argparse.Namespace) -> int:
+    """One question file over one corpus: ingest, evaluate (with the baseline), print, record."""
     from ..errors import AssistantError
 
     questions = load_questions(args.questions, args.min_grade, args.limit)
@@ -300,34 +280,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no questions in {args.questions}", file=sys.stderr)
         return 1
     try:
-        settings = Settings.from_env()
-        embedder = load_embedder(settings)
-        where = cache_dir(args.cache, args.corpus, embedder.name, embedder.backend)
-        store = args.store or where / "project"
-        bot = Assistant.open(store, settings=settings, embedder=embedder)
-        report = bot.ingest([args.corpus])
-        print(f"project store {store}: {report}".splitlines()[0], file=sys.stderr)
-        baseline = None
-        if not args.no_baseline:
-            from .baseline import Baseline
-
-            baseline = Baseline(where / "baseline", embedder)
-            print(f"baseline store {where / 'baseline'}: {baseline.sync(args.corpus)}", file=sys.stderr)
-        project, base = evaluate(bot, questions, baseline, k=args.k, out=args.out, ask=not args.no_ask)
+        bot, embedder, project, base = _run_one(args, questions)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-
-    n_graded = sum(q.graded for q in questions)
-    n_rel = sum(bool(q.relevant) for q in questions if q.graded)
     ps = project.summary()
     bs = base.summary() if base else None
-    print(
-        f"\n{args.questions.name}: {len(questions)} questions ({n_graded} on-topic, {n_rel} with a relevant source, scored for ranking; "
-        f"{len(questions) - n_graded} off-topic) over {args.corpus} — model {embedder.name} ({embedder.backend}), k={args.k}\n"
-    )
-    print(format_table(ps, bs))
-    print(f"\nper-question results: {args.out}")
+    _print_one(args, questions, embedder, ps, bs)
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -337,26 +296,66 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     if args.chart:
-        record = args.chart.with_suffix(".json")
-        runs = json.loads(record.read_text()) if record.exists() else {}
-        runs[f"{args.questions.stem} @ {args.corpus.resolve().name}"] = {
-            "n": len(questions),
-            "corpus": args.corpus.name,
-            "k": args.k,
-            "backend": embedder.backend,
-            "project": ps,
-            "baseline": bs,
-        }
-        record.write_text(json.dumps(runs, indent=2, default=str) + "\n")
-        render_chart(runs, args.chart)
-        print(f"chart: {args.chart}")
+        _chart_one(args, len(questions), embedder.backend, ps, bs)
     bot.close()
     return 0
 
 
+def _run_one(args: argparse.Namespace, questions: list[Question]):
+    """(the project's assistant, the embedder, the project's results, the baseline's or None)."""
+    from ..assistant import Assistant
+    from ..config import Settings
+    from ..embedding.embedder import load_embedder
+
+    settings = Settings.from_env()
+    embedder = load_embedder(settings)
+    where = cache_dir(args.cache, args.corpus, embedder.name, embedder.backend)
+    store = args.store or where / "project"
+    bot = Assistant.open(store, settings=settings, embedder=embedder)
+    report = bot.ingest([args.corpus])
+    print(f"project store {store}: {report}".splitlines()[0], file=sys.stderr)
+    baseline = None
+    if not args.no_baseline:
+        from .baseline import Baseline
+
+        baseline = Baseline(where / "baseline", embedder)
+        print(f"baseline store {where / 'baseline'}: {baseline.sync(args.corpus)}", file=sys.stderr)
+    project, base = evaluate(bot, questions, baseline, k=args.k, out=args.out, ask=not args.no_ask)
+    return bot, embedder, project, base
+
+
+def _print_one(args: argparse.Namespace, questions: list[Question], embedder, ps: dict, bs: dict | None) -> None:
+    n_graded = sum(q.graded for q in questions)
+    n_rel = sum(bool(q.relevant) for q in questions if q.graded)
+    print(
+        f"\n{args.questions.name}: {len(questions)} questions ({n_graded} on-topic, {n_rel} with a relevant source, scored for ranking; "
+        f"{len(questions) - n_graded} off-topic) over {args.corpus} — model {embedder.name} ({embedder.backend}), k={args.k}\n"
+    )
+    print(format_table(ps, bs))
+    print(f"\nper-question results: {args.out}")
+
+
+def _chart_one(args: argparse.Namespace, n: int, backend: str, ps: dict, bs: dict | None) -> None:
+    """Record this run in <chart>.json (one entry per question file) and redraw the chart from it."""
+    record = args.chart.with_suffix(".json")
+    runs = json.loads(record.read_text()) if record.exists() else {}
+    runs[f"{args.questions.stem} @ {args.corpus.resolve().name}"] = {
+        "n": n,
+        "corpus": args.corpus.name,
+        "k": args.k,
+        "backend": backend,
+        "project": ps,
+        "baseline": bs,
+    }
+    record.write_text(json.dumps(runs, indent=2, default=str) + "\n")
+    render_chart(runs, args.chart)
+    print(f"chart: {args.chart}")
+
+
 def _suite(args: argparse.Namespace) -> int:
     from ..errors import AssistantError
-    from .suite import default_sets, format_suite, run_suite
+    from .data import default_sets
+    from .suite import format_suite, run_suite
 
     sets = default_sets()
     if args.sets:

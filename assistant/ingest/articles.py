@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 
 from ..errors import ArticleError
 from ..text import LIST_MARKER, SECTION_SEP, one_line, title_key
-from ..types import Article, Section
+from ..types import Article, Section, file_format
 from .docx_reader import OLD_WORD, parse_docx
 from .html_reader import html_from_mhtml, parse_html
 
@@ -136,12 +136,6 @@ def parse_article(data: bytes, source: str, root: str = "", max_bytes: int = MAX
         content_hash=hashlib.sha256(data).hexdigest(),
         format=file_format(source),
     )
-
-
-def file_format(source: str) -> str:
-    """The format name of an article file: "txt", "md", "html", "mhtml", "pdf", "docx" (from its extension)."""
-    ext = Path(source).suffix.lower().lstrip(".")
-    return {"markdown": "md", "htm": "html", "mht": "mhtml"}.get(ext, ext)
 
 
 def _pdf_article(data: bytes, source: str, root: str) -> Article:

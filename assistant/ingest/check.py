@@ -19,9 +19,9 @@ import numpy as np
 from ..disk import disk_space, store_bytes
 from ..embedding.embedder import Embedder
 from ..errors import DiskFullError, StoreError
-from ..search.store import VectorIndexError, VectorStore, chunk_metadata
+from ..store.manifest import Manifest
+from ..store.vectors import VectorIndexError, VectorStore, chunk_metadata
 from ..types import CheckReport
-from .manifest import Manifest
 
 log = logging.getLogger(__name__)
 

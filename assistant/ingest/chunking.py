@@ -9,21 +9,12 @@ from collections.abc import Callable
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ..text import SENTENCE_GAP, title_section
-from ..types import Article, Chunk
+from ..types import CHARS_PER_TOKEN, Article, Chunk
 
 TokenCounter = Callable[[list[str]], list[int]]
 
 CHUNKER_VERSION = "1"
 _SEPARATORS = ["\n\n", "\n", SENTENCE_GAP, r"(?<=[;:,])\s+", " ", ""]
-CHARS_PER_TOKEN = 8
-"""A chunk holds at most this many characters per word piece of its limit. Word pieces alone do not bound
-its length: the model's tokenizer makes any word over 100 characters one [UNK], so a 20 MB line without
-spaces counted as one word piece. Prose has 4-5 characters per word piece (the longest MEDIQA chunk: 1,210
-characters), so the bound only cuts runs of characters no one reads."""
-MAX_PASSAGE_CHARS = 512 * CHARS_PER_TOKEN
-"""The most characters of one passage that search, the tools and the LangChain retriever return: the
-chunker's bound for a model of up to 512 word pieces. A longer chunk (in a store built before the chunker
-had a character bound) is cut at a word."""
 
 
 def chunk_id(root: str, source: str, position: int, embedded_text: str, pages: str = "") -> str:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..embedding.embedder import Embedder
-from ..search.store import VectorStore
+from ..store.manifest import Manifest
+from ..store.vectors import VectorStore
 from ..text import title_section
-from .manifest import Manifest
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,8 @@ from ..commands import command
 from ..disk import SCRATCH_BYTES, disk_space, store_bytes
 from ..embedding.embedder import Embedder
 from ..errors import ArticleError, CorpusError, StoreError
-from ..search.store import VectorIndexError, VectorStore, chunk_metadata
+from ..store.manifest import Manifest
+from ..store.vectors import VectorIndexError, VectorStore, chunk_metadata
 from ..types import Article, CheckReport, Chunk, IngestReport
 from .articles import (
     MAX_FILE_BYTES,
@@ -50,7 +51,6 @@ from .articles import (
 )
 from .check import StoreChecker
 from .chunking import Chunker
-from .manifest import Manifest
 from .pdf_reader import PDF_PARSER_VERSION
 
 log = logging.getLogger(__name__)
@@ -418,7 +418,7 @@ class Syncer:
             self.manifest.journal_clear(db, ids)
 
     def _bump(self, db) -> None:
-        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+        self.manifest.bump_generation(db)
 
 
 _DONE = object()

@@ -17,11 +17,12 @@ from ..embedding.embedder import Embedder
 from ..errors import AssistantError, StoreError
 from ..ingest.chunking import Chunker
 from ..ingest.fulltext import load_article
-from ..ingest.manifest import Manifest
 from ..ingest.recall import GOOD_RECALL, measure_recall
 from ..ingest.sync import Syncer, resolve_folder, timed
-from ..search.keyword import KeywordIndex, index_text
-from ..search.store import VectorStore
+from ..store.generation import PerGeneration
+from ..store.keyword import KeywordIndex, index_text
+from ..store.manifest import Manifest
+from ..store.vectors import VectorStore
 from ..types import Article, ArticleInfo, CheckReport, Chunk, IngestReport
 from .locks import store_lock, try_store_lock
 from .probes import check_model, check_vectors
@@ -40,18 +41,23 @@ class Library:
     by `refresh` (which `Assistant` calls before every query).
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder, vectors: VectorStore, manifest: Manifest):
+    def __init__(
+        self, settings: Settings, embedder: Embedder, vectors: VectorStore, manifest: Manifest, *,
+        owns_vectors: bool = False, repaired_on_open: Sequence[str] = (),
+    ):
         self.settings = settings
         self.embedder = embedder
         self.vectors = vectors
         self.manifest = manifest
         self.chunker = Chunker(embedder.count_tokens, embedder.max_tokens, settings.chunk_tokens, settings.chunk_overlap)
         self._keyword = KeywordIndex([], None, -1)
+        self.generations = PerGeneration(self.keyword)
+        """What search and answers derive from the store, per generation of the keyword index."""
         self._refresh_lock = threading.RLock()
         self._ingest_lock = threading.Lock()
-        self.owns_vectors = False
+        self.owns_vectors = owns_vectors
         """Close the vector store with the library (it was opened here, not passed in)."""
-        self.repaired_on_open: list[str] = []
+        self.repaired_on_open: list[str] = list(repaired_on_open)
         """Repairs made while opening (a damaged vector index rebuilt): reported by `check`."""
         self.closed = False
         """`close` was called: every use after it is a StoreError, never a repair of a "damaged" index."""
@@ -263,9 +269,7 @@ class Library:
     def _wipe_rows(self) -> None:
         self.vectors.drop()
         with self.manifest.write() as db:
-            for table in ("chunks", "articles", "journal"):
-                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
-            db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+            self.manifest.clear(db)
         shutil.rmtree(self._keyword_dir, ignore_errors=True)
 
     # --- reading articles -------------------------------------------------------------------

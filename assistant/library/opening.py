@@ -15,8 +15,8 @@ from ..disk import disk_full_error, is_disk_full
 from ..embedding.embedder import Embedder
 from ..errors import DiskFullError, StoreError
 from ..ingest.check import StoreChecker
-from ..ingest.manifest import Manifest
-from ..search.store import VectorIndexError, VectorStore
+from ..store.manifest import Manifest
+from ..store.vectors import VectorIndexError, VectorStore
 from ..types import CheckReport
 from .locks import store_lock
 
@@ -58,7 +58,7 @@ def open_store(
     if rebuild:
         with store_lock(store_dir):
             wipe(store_dir, settings, vector_store)
-    # (VectorStore guards each Chroma call against other processes itself: see assistant/search/store.py)
+    # (VectorStore guards each Chroma call against other processes itself: see assistant/store/vectors.py)
     repaired: list[str] = []
     try:
         vectors = vector_store or VectorStore(

@@ -15,8 +15,8 @@ from ..commands import command
 from ..disk import disk_space
 from ..embedding.embedder import Embedder
 from ..errors import ModelMismatchError, StoreError
-from ..ingest.manifest import Manifest
-from ..search.store import VectorStore
+from ..store.manifest import Manifest
+from ..store.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +79,7 @@ def check_backend(manifest: Manifest, embedder: Embedder, vectors: VectorStore) 
     accepted = json.loads(manifest.get_meta("compatible") or "[]")
     if current == stored or current in accepted:
         return
-    rows = manifest.read().execute(
-        "SELECT id, embedded_text FROM chunks ORDER BY id LIMIT ?", (PROBE_CHUNKS,)
-    ).fetchall()
+    rows = manifest.probe_chunks(PROBE_CHUNKS)
     old = vectors.vectors([r[0] for r in rows])
     probe = [(i, t) for i, t in rows if i in old]
     cosine = 0.0

@@ -10,10 +10,11 @@ used as it is, so changing the subject works as expected.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from .keyword import STOP_WORDS
+from ..history import as_turns
+from ..store.keyword import STOP_WORDS
 
 MIN_CONTENT_WORDS = 2
 """A question with fewer content words than this is treated as a follow-up ("how long?")."""
@@ -71,51 +72,10 @@ def is_follow_up(question: str) -> bool:
     return n <= MAX_REFERRING_WORDS and any(w in _BACK_REFERENCES for w in words(question))
 
 
-def chat_turns(history: Iterable[Any] | None) -> list[tuple[str, str]]:
-    """(role, text) of each message of a chat history, oldest first, its whitespace made single spaces;
-    empty messages left out. The one reader of chat histories (follow-up folding, the language
-    model's condensing, the web app).
-
-    Accepts plain strings (the user's questions), (user, assistant) pairs, OpenAI / Gradio style
-    messages (`{"role": "user", "content": ...}`, where content is a string or a list of
-    `{"type": "text", "text": ...}` parts) and objects with `role` and `content` attributes. Every
-    role but "user" counts as "assistant".
-    """
-    turns: list[tuple[str, str]] = []
-    for item in history or ():
-        if isinstance(item, str):
-            said = [("user", item)]
-        elif isinstance(item, list | tuple) and len(item) == 2:
-            said = [("user", item[0]), ("assistant", item[1])]
-        elif isinstance(item, Mapping):
-            said = [(item.get("role"), item.get("content"))]
-        else:
-            said = [(getattr(item, "role", None), getattr(item, "content", None))]
-        for role, content in said:
-            text = " ".join(message_text(content).split())
-            if text:
-                turns.append(("user" if role == "user" else "assistant", text))
-    return turns
-
-
 def previous_questions(history: Iterable[Any] | None) -> list[str]:
-    """The user's earlier questions, oldest first (see `chat_turns` for the forms a history takes);
+    """The user's earlier questions, oldest first (a history as `ask` takes it: assistant/history.py);
     what the assistant said is ignored."""
-    return [text for role, text in chat_turns(history) if role == "user"]
-
-
-def message_text(content: Any) -> str:
-    """The text of a chat message's content: a string, a text part (`{"type": "text", "text": ...}`;
-    a part of another type has none), or a list of those, joined by spaces."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, Mapping):
-        if content.get("type", "text") != "text":
-            return ""
-        return str(content.get("text") or content.get("content") or "")
-    if isinstance(content, Sequence):
-        return " ".join(t for t in (message_text(part) for part in content) if t)
-    return ""
+    return [text for role, text in as_turns(history) if role == "user"]
 
 
 def topic_words(history: Iterable[Any] | None) -> list[str]:
@@ -147,5 +107,4 @@ def fold_question(question: str, history: Iterable[Any] | None) -> str:
     return f"{question.rstrip()} ({' '.join(extra)})"
 
 
-__all__ = ["chat_turns", "content_words", "fold_question", "is_follow_up", "message_text",
-           "previous_questions", "topic_words"]
+__all__ = ["content_words", "fold_question", "is_follow_up", "previous_questions", "topic_words"]

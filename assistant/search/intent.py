@@ -1,4 +1,4 @@
-"""What a question asks for, what a section offers, and who the question is about.
+"""What a question asks for and what a section offers (who it is about: answering/safety.py).
 
 Consumer-health questions come in a few kinds (Ben Abacha & Demner-Fushman's question types:
 cause, treatment, symptoms, prevention, diagnosis, outlook, information ...), and health
@@ -11,7 +11,6 @@ people phrase each kind in general; they are not taken from any question set.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 CAUSE, TREATMENT, SYMPTOMS, PREVENTION, DIAGNOSIS, DOCTOR, OUTLOOK, DEFINITION, DURATION, CONTAGIOUS = (
     "cause",
@@ -507,131 +506,10 @@ def answers_kind(heading: str, kind: str | None, text: str = "") -> bool:
     return kind in kinds
 
 
-# --- who the question is about ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Qualifier:
-    name: str
-    """What is not addressed, in plain words ("pregnancy")."""
-    question: re.Pattern[str]
-    """How a question says it."""
-    passage: re.Pattern[str]
-    """How a passage that addresses it says it."""
-    note: str
-    """What the answer says first when no passage found addresses the group."""
-    heading: str = ""
-    """The label over the article's own line for the group, when the answer leads with it."""
-    medicine_note: str = ""
-    """The note for a question about a medicine ("{medicine}" is its name as asked)."""
-
-    def note_for(self, medicine: str | None = None) -> str:
-        """The note to lead with: about the medicine the question names, if it names one."""
-        return self.medicine_note.format(medicine=medicine) if medicine and self.medicine_note else self.note
-
-
-_PREGNANCY = Qualifier(
-    "pregnancy or breastfeeding",
-    _rx(
-        r"\bpregnan",
-        r"\bexpecting\b",
-        r"\btrimester",
-        r"\bbreast-?feed",
-        r"\bnursing\b",
-        r"\bbaby bump",
-        r"\bwhile (?:i'?m|i am) (?:pregnant|nursing)",
-        r"\bmonths? pregnant",
-    ),
-    _rx(r"\bpregnan", r"\bbreast-?feed", r"\bnursing\b", r"\bexpecting a baby", r"\bmidwife"),
-    "The articles found do not mention pregnancy or breastfeeding: ask a pharmacist, midwife or doctor "
-    "before taking medicines or following this advice.",
-    "In pregnancy or when breastfeeding:",
-    "The articles found do not say whether {medicine} is safe in pregnancy or when breastfeeding: ask a "
-    "pharmacist, midwife or doctor first.",
-)
-_CHILD = Qualifier(
-    "children",
-    _rx(
-        r"\bbab(?:y|ies)\b",
-        r"\binfants?\b",
-        r"\btoddlers?\b",
-        r"\bnewborns?\b",
-        r"\bchild(?:ren)?\b",
-        r"\bkids?\b",
-        r"\bkid'?s\b",
-        r"\bmy (?:son|daughter|boy|girl)\b",
-        r"\bpreschooler",
-        r"\bteen(?:ager)?s?\b",
-        r"\blittle ones?\b",
-        r"\b(?:[1-9]|1[0-7])[- ](?:year|yr|month|week)s?[- ]olds?\b",
-        r"\b(?:[1-9]|1[0-7]) ?(?:yo|y/o)\b",
-        r"\baged? (?:[1-9]|1[0-7])\b",
-        r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven) (?:months?|weeks?)[- ]old\b",
-        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ]year[- ]old\b",
-    ),
-    _rx(
-        r"\bchild",
-        r"\bkids?\b",
-        r"\bbab(?:y|ies)\b",
-        r"\binfants?\b",
-        r"\btoddlers?\b",
-        r"\bteen",
-        r"\byoung people",
-        r"\bnappies\b",
-        r"\bparents?\b",
-        r"\baged? (?:about )?\d{1,2} to \d{1,2}\b",
-    ),
-    "The articles found do not say whether this applies to children: check with a doctor, nurse or "
-    "pharmacist before giving a child medicines or treatments.",
-    "For children:",
-    "The articles found do not say whether {medicine} is suitable for children: ask a pharmacist or doctor "
-    "before giving it to a child.",
-)
-_OLDER = Qualifier(
-    "older people",
-    _rx(
-        r"\belderly\b",
-        r"\bold(?:er)? (?:age|people|person|adults?|man|woman|lady|gentleman)\b",
-        r"\bsenior",
-        r"\bgrand(?:ma|pa|mother|father|parent|dad|mum|mom|ad)s?\b|\bgrann(?:y|ies)\b|\bgran\b|\bnan(?:a|na)?\b",
-        r"\bpensioner",
-        r"\b(?:6[5-9]|[7-9]\d|1[01]\d)[- ](?:year|yr)s?[- ]olds?\b",
-        r"\b(?:is|he's|she's|hes|shes|i'm|im|i am|who's|turned|turning) (?:now )?(?:6[5-9]|[7-9]\d|1[01]\d)\b(?! ?(?:kg|lbs?|pounds|%|degrees|minutes|mins|hours|days|weeks))",
-        r"\baged? (?:6[5-9]|[7-9]\d|1[01]\d)\b",
-        r"\b(?:in (?:his|her|their|my) )?(?:seventies|eighties|nineties)\b",
-        r"\bover (?:6[5-9]|[7-9]0)\b",
-        r"\bretired\b",
-    ),
-    _rx(
-        r"\bolder (?:people|adults?|person)",
-        r"\belderly\b",
-        r"\bover (?:6\d|7\d|8\d)\b",
-        r"\bseniors?\b",
-        r"\bage(?:ing|d)? (?:over|above)",
-        r"\bolder\b",
-    ),
-    "The articles found do not say whether this applies to older people: check with a doctor or "
-    "pharmacist, especially about medicines and other conditions.",
-    "For older people:",
-    "The articles found do not say whether {medicine} is safe for older people: ask a pharmacist or doctor "
-    "first, especially alongside other medicines.",
-)
-QUALIFIERS: tuple[Qualifier, ...] = (_PREGNANCY, _CHILD, _OLDER)
-
-
-def unaddressed(question: str, passages: list[str]) -> list[Qualifier]:
-    """The qualifiers the question carries that none of the passages mentions."""
-    text = "\n".join(passages)
-    return [q for q in QUALIFIERS if q.question.search(question) and not q.passage.search(text)]
-
-
 __all__ = [
-    "QUALIFIERS",
-    "Qualifier",
     "answers_kind",
     "content_kinds",
     "question_focus",
     "question_kind",
     "section_kinds",
-    "unaddressed",
 ]

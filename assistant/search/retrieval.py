@@ -10,8 +10,6 @@ which the text index dilutes among every chunk that merely mentions the words.
 
 from __future__ import annotations
 
-import math
-import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,101 +18,13 @@ import numpy as np
 
 from ..config import Settings
 from ..embedding.embedder import Embedder
-from ..ingest.chunking import MAX_PASSAGE_CHARS
-from ..ingest.manifest import Manifest
-from ..text import cut_at_word, title_key
-from ..types import Chunk, Hit
-from .intent import answers_kind, section_kinds
-from .keyword import KeywordIndex, tokenize, top_n
-from .store import VectorStore
-
-EXACT_MIN_WORDS = 3
-"""Headings shorter than this ("Causes", "Outlook") are too generic to count as the question."""
-
-
-class HeadingIndex:
-    """BM25 over the distinct (article, section) headings; a match scores every chunk of it."""
-
-    def __init__(
-        self,
-        groups: list[list[str]],
-        bm25,
-        generation: int,
-        exact: dict[str, list[int]] | None = None,
-        terms: list[frozenset[str]] | None = None,
-        df: dict[str, int] | None = None,
-        n_docs: int = 0,
-    ):
-        self.groups = groups
-        self.bm25 = bm25
-        self.generation = generation
-        self.exact = exact or {}
-        """Normalised section heading -> the groups that carry it (for questions that are a heading)."""
-        self.terms = terms or []
-        """The tokens of each group's title and heading."""
-        self.df = df or {}
-        """Chunks of the store that hold each token (from the keyword index): how informative a word is."""
-        self.n_docs = n_docs
-
-    def idf(self, token: str) -> float:
-        """A word the store never uses is as informative as the rarest."""
-        return math.log((self.n_docs + 1) / (self.df.get(token, 0) + 1)) + 1.0
-
-    def coverage(self, tokens: list[str], group: int) -> float:
-        """The IDF-weighted share of the question's words that this heading holds: "Aortic stenosis"
-        holds most of "i want to know more about aortic stenosis", "... two days after exercise"
-        holds little of "tight band around my head at the end of the work day"."""
-        weights = {t: self.idf(t) for t in tokens}
-        total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in self.terms[group]) / total if total else 0.0
-
-    @classmethod
-    def from_manifest(cls, manifest: Manifest, generation: int, keyword: KeywordIndex | None = None) -> HeadingIndex:
-        import bm25s
-
-        by_heading: dict[tuple[str, str, str], list[str]] = {}
-        texts: dict[tuple[str, str, str], str] = {}
-        rows = manifest.read().execute("SELECT id, root, source, title, section FROM chunks ORDER BY rowid")
-        for cid, root, source, title, section in rows:
-            key = (root, source, section)
-            by_heading.setdefault(key, []).append(cid)
-            texts.setdefault(key, f"{title}\n{section}")
-        if not by_heading:
-            return cls([], None, generation)
-        keys = list(by_heading)
-        bm25 = bm25s.BM25()
-        tokens = tokenize([texts[key] for key in keys])
-        bm25.index(tokens, show_progress=False)
-        df: dict[str, int] = {}
-        n_docs = 0
-        if keyword is not None and keyword.bm25 is not None:
-            indptr = keyword.bm25.scores["indptr"]
-            n_docs = int(keyword.bm25.scores["num_docs"])
-            df = {tok: int(indptr[i + 1] - indptr[i]) for tok, i in keyword.bm25.vocab_dict.items() if tok}
-        exact: dict[str, list[int]] = {}
-        for i, key in enumerate(keys):
-            heading = title_key(key[2])
-            if len(heading.split()) >= EXACT_MIN_WORDS:
-                exact.setdefault(heading, []).append(i)
-        terms = [frozenset(t) for t in tokens]
-        return cls([by_heading[key] for key in keys], bm25, generation, exact, terms, df, n_docs)
-
-    def exact_matches(self, question: str) -> list[list[str]]:
-        """The chunk ids of every section whose heading is the question itself (FAQ-style articles:
-        "What are the symptoms of X?"), compared without case and punctuation."""
-        return [self.groups[i] for i in self.exact.get(title_key(question), [])]
-
-    def search(self, tokens: list[str], n: int, min_coverage: float = 0.0) -> list[tuple[list[str], float]]:
-        """The best n headings by BM25, keeping those that hold at least `min_coverage` of the
-        question's words by IDF weight (one shared common word does not make a heading relevant)."""
-        if self.bm25 is None or not tokens or n <= 0:
-            return []
-        scores = self.bm25.get_scores(tokens)
-        return [
-            (self.groups[i], float(scores[i]))
-            for i in top_n(scores, n)
-            if min_coverage <= 0 or self.coverage(tokens, int(i)) >= min_coverage
-        ]
+from ..store.generation import PerGeneration
+from ..store.headings import HeadingIndex
+from ..store.keyword import KeywordIndex, tokenize
+from ..store.manifest import Manifest
+from ..store.vectors import VectorStore
+from ..text import cut_at_word
+from ..types import MAX_PASSAGE_CHARS, Chunk, Hit
 
 
 @dataclass
@@ -124,19 +34,18 @@ class Retriever:
     vectors: VectorStore
     manifest: Manifest
     keyword: Callable[[], KeywordIndex]
-    _headings: HeadingIndex | None = field(default=None, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    generations: PerGeneration | None = field(default=None, repr=False)
+    """The store's per-generation cache (the library's); one of its own when not given."""
+
+    def __post_init__(self) -> None:
+        if self.generations is None:
+            self.generations = PerGeneration(self.keyword)
 
     def headings(self) -> HeadingIndex:
         """The heading index of the keyword index's generation (built in memory when it changes)."""
-        generation = self.keyword().generation
-        current = self._headings
-        if current is not None and current.generation == generation:
-            return current
-        with self._lock:
-            if self._headings is None or self._headings.generation != generation:
-                self._headings = HeadingIndex.from_manifest(self.manifest, generation, self.keyword())
-            return self._headings
+        return self.generations.get(
+            "headings", lambda keyword: HeadingIndex.from_manifest(self.manifest, keyword.generation, keyword)
+        )
 
     def search(
         self, query: str, k: int, query_vector: np.ndarray | None = None, per_article: int | None = None
@@ -243,50 +152,6 @@ def backfill_cosine(ids: list[str], dense: dict[str, float], vectors: VectorStor
     for cid, vec in vectors.vectors(missing).items():
         scores[cid] = float(vec @ qv)
     return scores
-
-
-def route(
-    retriever: Retriever, kind: str | None, hits: list[Hit], qv: np.ndarray, n: int
-) -> tuple[list[Hit], list[Chunk]]:
-    """The passages to answer from, led by the section of the best article that answers the
-    question's kind ("why ..." -> its causes section), and that article's chunks (the whole article,
-    for the answer's other lines). Retrieval picks the article; the question's kind picks the section."""
-    if not hits:
-        return hits, []
-    lead = hits[0]
-    article = list(retriever.manifest.iter_chunks(lead.root, lead.source))
-    passages = list(hits)
-    if kind is not None:
-        texts: dict[str, str] = {}
-        for c in article:  # a section's kind is read from its heading and its opening chunk
-            texts.setdefault(c.section, c.text)
-        same = [i for i, h in enumerate(passages[:n]) if (h.root, h.source) == (lead.root, lead.source)]
-        # first a section of the kind itself, then one that also answers it (a duration question: the
-        # section that says how long, else the one that says what to do)
-        for answers in (
-            lambda heading: kind in section_kinds(heading, texts.get(heading, "")),
-            lambda heading: answers_kind(heading, kind, texts.get(heading, "")),
-        ):
-            answering = [i for i in same if answers(passages[i].section)]
-            if answering:
-                passages.insert(0, passages.pop(answering[0]))
-                break
-            candidates = [c for c in article if answers(c.section)]
-            if candidates:
-                best = _closest(retriever, candidates, qv)
-                passages = [h for h in passages if h.chunk_id != best[0].id]
-                passages.insert(0, as_hit(best[0], best[1], lead.score))
-                break
-    return passages, article
-
-
-def _closest(retriever: Retriever, chunks: list[Chunk], qv: np.ndarray) -> tuple[Chunk, float | None]:
-    vectors = retriever.vectors.vectors([c.id for c in chunks])
-    scored = [(float(vectors[c.id] @ qv), i) for i, c in enumerate(chunks) if c.id in vectors]
-    if not scored:
-        return chunks[0], None
-    score, i = max(scored)
-    return chunks[i], score
 
 
 def as_hit(c: Chunk, dense: float | None, score: float | None = None, keyword: float | None = None) -> Hit:

@@ -1,10 +1,12 @@
 """The Gradio app: a thin shell over `Assistant` (chat, passages, articles) built by `build_ui`.
 
-Seam for language models: the chat shows whatever an *answer stream* yields, text pieces
-(`str`) as they are produced and then the final `Answer`, whose rendering (with its Sources)
-replaces the pieces. By default the stream is `Assistant.ask_stream` (extractive answers arrive
-as one piece, which the chat types out progressively; a language model's tokens are shown as
-they come). Pass `answer_stream=` to `build_ui` to plug in another source.
+Seam for language models: the chat shows the `Response` an *answer stream* returns for (question,
+history): its urgent notice at once, its text pieces as they are produced, then the finished `Answer`,
+whose rendering (with its Sources) replaces the pieces. By default the stream is `Assistant.ask(stream=True)`
+(extractive answers arrive as one piece, which the chat types out progressively; a language model's
+tokens are shown as they come). Pass `answer_stream=` to `build_ui` to plug in another source.
+
+Gradio's messages stop here: `chat_history` turns them into the `Turn`s `ask` takes.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import gradio as gr
 
-from ..answering.safety import urgent_notice
 from ..assistant import Assistant
 from ..config import Settings
 from ..errors import AssistantError
-from ..search.conversation import fold_question, message_text, previous_questions
-from ..types import Answer
+from ..history import as_turns, message_text
+from ..response import Response
+from ..types import Answer, Turn
 from .articles_tab import NO_CHOICE, UPLOAD_TYPES, ArticlesTab
 from .login_throttle import trust_forwarded_headers
 from .mcp_auth import mcp_auth_middleware
@@ -47,8 +49,8 @@ from .render import (
 
 log = logging.getLogger(__name__)
 
-AnswerStream = Callable[[str, list], Iterator["str | Answer"]]
-"""(question, chat history) -> text pieces, then the final Answer."""
+AnswerStream = Callable[[str, list[Turn]], Response]
+"""(question, the conversation before it) -> the answer as a Response (streamed: assistant/response.py)."""
 
 EXAMPLES = [
     "Why do I get leg cramps at night?",
@@ -160,16 +162,10 @@ READER_HINT = '<p class="reader-note">Click a source under an answer to read the
 
 
 def default_answer_stream(assistant: Assistant) -> AnswerStream:
-    """The assistant's own stream (`ask_stream` when present, else `ask` as one piece)."""
+    """The assistant's own answers: `Assistant.ask(..., stream=True)`."""
 
-    def stream(question: str, history: list) -> Iterator[str | Answer]:
-        ask_stream = getattr(assistant, "ask_stream", None)
-        if callable(ask_stream):
-            yield from ask_stream(question, history=history)
-            return
-        answer = assistant.ask(question, history=history)
-        yield answer.text
-        yield answer
+    def stream(question: str, history: list[Turn]) -> Response:
+        return assistant.ask(question, history=history, stream=True)
 
     return stream
 
@@ -205,6 +201,11 @@ class SafeChatInterface(gr.ChatInterface):
                 if isinstance(d.get("content"), str):
                     d["content"] = escape_user_text(d["content"])
         return dicts
+
+
+def chat_history(history: list) -> list[Turn]:
+    """The chat's messages as the conversation `ask` takes: what was said, as `Turn`s (see `plain_history`)."""
+    return as_turns(plain_history(history))
 
 
 def plain_history(history: list) -> list:
@@ -249,20 +250,13 @@ class ChatApp:
         if not question:
             yield "Please type a question.", gr.skip(), gr.skip()
             return
-        history = plain_history(history)
-        notice = urgent_notice(question) or urgent_notice(fold_question(question, history))
-        shown = f"{notice}\n\n" if notice else ""
-        if notice:
-            yield shown + "…", gr.skip(), gr.skip()
         text = ""
-        answer: Answer | None = None
         try:
-            for item in self.answer_stream(question, history):
-                if isinstance(item, Answer):
-                    answer = item
-                    break
-                if notice and not text and item.startswith(notice):  # already shown above the answer
-                    item = item[len(notice) :].lstrip()
+            response = self.answer_stream(question, chat_history(history))
+            shown = f"{response.notice}\n\n" if response.notice else ""
+            if shown:  # at once, before the answer
+                yield shown + "…", gr.skip(), gr.skip()
+            for item in response:
                 pieces = typed(item)
                 delay = min(0.03, self.typing_seconds / max(len(pieces), 1)) if len(pieces) > 1 else 0.0
                 for piece in pieces:
@@ -270,6 +264,7 @@ class ChatApp:
                     yield shown + streaming_markdown(text), gr.skip(), gr.skip()
                     if delay:
                         time.sleep(delay)
+            answer = response.answer()
         except AssistantError as exc:
             yield f"⚠️ {escape_text(str(exc))}", gr.skip(), gr.skip()
             return
@@ -277,23 +272,10 @@ class ChatApp:
             log.exception("answering %r failed", question)
             yield "⚠️ Something went wrong while answering. The details are in the app's log.", gr.skip(), gr.skip()
             return
-        if answer is None:
-            yield "⚠️ No answer was produced.", gr.skip(), gr.skip()
-            return
         rendered = render_answer(answer)
         markdown = rendered.markdown + backend_note(answer, self.llm_name)
         self.ratings.remember(markdown, question, answer, rendered)
-        yield markdown, self._passages_heading(question, history, answer), passage_rows(answer.hits)
-
-    def _passages_heading(self, question: str, history: list, answer: Answer) -> str:
-        searched = next((n.split(":", 1)[1].strip() for n in answer.notes if n.startswith("Read as:")), None)
-        searched = searched or fold_question(question, history)
-        line = f"**Passages for:** {escape_text(question)}"
-        if searched != question:
-            line += f"  \n**Searched as:** {escape_text(searched)}"
-        verdict = "answered from the passages" if answer.covered else "not covered: best dense score below the threshold"
-        line += f"  \n{verdict} ({self.settings.min_score:.2f}) · dense = cosine similarity, keyword = BM25, fused = RRF"
-        return line
+        yield markdown, passages_heading(question, answer), passage_rows(answer.hits)
 
     def ask_from(self, history: list, evt: gr.EventData) -> Any:
         """"Did you mean this article?" under a refused answer: the last question, answered from the
@@ -308,7 +290,7 @@ class ChatApp:
             return gr.skip()
         question = html.unescape(message_text(messages[asked[-1]].get("content")))
         try:
-            answer = self.assistant.ask(question, history=plain_history(messages[: asked[-1]]), source=info.source)
+            answer = self.assistant.ask(question, history=chat_history(messages[: asked[-1]]), source=info.source).answer()
         except AssistantError as exc:
             gr.Warning(str(exc))
             return gr.skip()
@@ -331,8 +313,19 @@ class ChatApp:
         if not 0 <= index < len(messages):
             raise gr.Error("That message is no longer in the chat.")
         shown = message_text(messages[index].get("content") if isinstance(messages[index], dict) else messages[index])
-        users = previous_questions(plain_history(messages[:index]))
+        users = [turn.text for turn in chat_history(messages[:index]) if turn.role == "user"]
         return self.ratings.record(shown, users[-1] if users else "", liked)
+
+
+def passages_heading(question: str, answer: Answer) -> str:
+    """The Passages tab's heading: the question, the question as searched when it differs, and whether it was
+    answered, or why not (the coverage test that failed, with its figures)."""
+    line = f"**Passages for:** {escape_text(question)}"
+    if answer.searched and answer.searched != question:
+        line += f"  \n**Searched as:** {escape_text(answer.searched)}"
+    verdict = "answered from the passages" if answer.covered else f"not covered: {answer.refusal or 'no answer'}"
+    line += f"  \n{escape_text(verdict)} · dense = cosine similarity, keyword = BM25, fused = RRF"
+    return line
 
 
 def build_ui(assistant: Assistant, settings: Settings | None = None, *, answer_stream: AnswerStream | None = None,
@@ -494,4 +487,7 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-__all__ = ["AnswerStream", "ChatApp", "build_ui", "default_answer_stream", "launch_kwargs", "parse_auth", "typed"]
+__all__ = [
+    "AnswerStream", "ChatApp", "build_ui", "chat_history", "default_answer_stream", "launch_kwargs", "parse_auth",
+    "passages_heading", "typed",
+]

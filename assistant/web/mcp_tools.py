@@ -18,8 +18,8 @@ import gradio as gr
 
 from ..assistant import Assistant
 from ..errors import AssistantError
-from ..search.conversation import message_text
-from ..types import Article, ArticleInfo
+from ..history import as_turns, message_text
+from ..types import Answer, Article, ArticleInfo, Turn
 from .render import answer_part, render_answer
 
 log = logging.getLogger(__name__)
@@ -105,8 +105,11 @@ class ArticleTools:
         question = (question or "").strip()
         if not question:
             raise ToolError("question is empty: ask something in plain words, e.g. 'why cramps at night?'.")
-        answer = self._call(self.assistant.ask, question, history=api_history(history))
+        answer = self._call(self._answer, question, as_turns(api_history(history)))
         return render_answer(answer, html=False).markdown
+
+    def _answer(self, question: str, history: list[Turn]) -> Answer:
+        return self.assistant.ask(question, history=history).answer()
 
     def get_article(self, source: str) -> str:
         """Read a whole article from the collection: its title, original web page and every section, cleaned of site navigation.

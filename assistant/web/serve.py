@@ -55,7 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def warm_up(bot: Assistant) -> None:
     """Answer one question in the background so the first user's answer is not the slow one."""
     try:
-        bot.ask(WARM_UP_QUESTION)
+        bot.ask(WARM_UP_QUESTION).answer()
     except Exception:  # noqa: BLE001 - warming up is optional
         log.debug("warm-up question failed", exc_info=True)
 

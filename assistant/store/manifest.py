@@ -19,8 +19,7 @@ from pathlib import Path
 from ..commands import command
 from ..disk import disk_full_error, is_disk_full
 from ..errors import StoreError
-from ..types import ArticleInfo, Chunk
-from .articles import file_format
+from ..types import ArticleInfo, Chunk, file_format
 
 SCHEMA_VERSION = "1"
 
@@ -200,6 +199,16 @@ class Manifest:
     def generation(self) -> int:
         return int(self.get_meta("generation") or 0)
 
+    def bump_generation(self, db: sqlite3.Connection) -> None:
+        """The store changed: a new generation (the keyword index and what is derived from it are rebuilt)."""
+        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+
+    def clear(self, db: sqlite3.Connection) -> None:
+        """Every article, chunk and journal entry gone (the model stamp and the schema kept), a new generation."""
+        for table in ("chunks", "articles", "journal"):
+            db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        self.bump_generation(db)
+
     # articles
     def stored_articles(self, root: str | None = None) -> dict[tuple[str, str], StoredArticle]:
         sql = "SELECT root, source, fingerprint FROM articles"
@@ -274,6 +283,18 @@ class Manifest:
             q, args = q + " WHERE root=?", (root,)
         for row in self.read().execute(q + " ORDER BY root, source, position", args):
             yield _chunk(row)
+
+    def chunk_headings(self) -> Iterator[tuple[str, str, str, str, str]]:
+        """(id, root, source, title, section) of every chunk, in the order they were stored."""
+        yield from self.read().execute("SELECT id, root, source, title, section FROM chunks ORDER BY rowid")
+
+    def chunk_titles_and_texts(self) -> Iterator[tuple[str, str]]:
+        """(title, text) of every chunk."""
+        yield from self.read().execute("SELECT title, text FROM chunks")
+
+    def probe_chunks(self, n: int) -> list[tuple[str, str]]:
+        """(id, embedded text) of the first n chunks by id: a fixed sample of the store."""
+        return self.read().execute("SELECT id, embedded_text FROM chunks ORDER BY id LIMIT ?", (n,)).fetchall()
 
     def all_chunk_ids(self) -> list[str]:
         return [r[0] for r in self.read().execute("SELECT id FROM chunks ORDER BY rowid")]

@@ -1,7 +1,7 @@
 """The vector store: Chroma, embedded (PersistentClient) or a server (HttpClient).
 
 The only module that imports chromadb. It stores vectors with ids and light metadata; the
-manifest (assistant/ingest/manifest.py) is the source of truth for which chunks exist.
+manifest (assistant/store/manifest.py) is the source of truth for which chunks exist.
 
 Embedded Chroma keeps its index in each process's memory and is not safe to use from two
 processes at once (the app and `python ingest.py`): a client that reads or opens the files while

@@ -70,6 +70,14 @@ class KeywordIndex:
         scores = self.bm25.get_scores(tokens)
         return [(self.ids[i], float(scores[i])) for i in top_n(scores, n)]
 
+    def document_frequencies(self) -> tuple[dict[str, int], int]:
+        """({token: how many chunks hold it}, how many chunks): how informative a word is in this store."""
+        if self.bm25 is None:
+            return {}, 0
+        indptr = self.bm25.scores["indptr"]
+        n_docs = int(self.bm25.scores["num_docs"])
+        return {tok: int(indptr[i + 1] - indptr[i]) for tok, i in self.bm25.vocab_dict.items() if tok}, n_docs
+
     def __len__(self) -> int:
         return len(self.ids)
 
