@@ -22,10 +22,14 @@ figures move; compare them within one run). Prints a table per store; --json wri
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import os
+import platform
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,12 +46,16 @@ import chromadb  # noqa: E402
 from chromadb.config import Settings as ChromaSettings  # noqa: E402
 
 from assistant.eval.suite import SHARED  # noqa: E402
+from assistant.search.store import HNSW_HEADER  # noqa: E402
 
 K = 10
 PRODUCT_N = 80
 """Dense candidates the product asks Chroma for (Settings.candidates; max(80, 4k) for k up to 20)."""
 HEADING_QUERIES = 300
-DEFAULT_EFS = (10, 40, 80, 100, 128, 160, 200, 300)
+META: dict = {}
+"""What the --json file says of the run: when, where, the machine's load before and after, per store sizes."""
+DEFAULT_EFS = (10, 40, 80, 100, 128, 160, 200, 300, 400, 600)
+"""Up to 600: what a store built before EF_CONSTRUCTION 400 searches with (assistant/search/store.py SEARCH_EF)."""
 QUESTIONS = {
     "medquad": ("medquad/dev_questions.jsonl", "natural/dev_questions.jsonl"),
     "mediqa": ("mediqa/dev_queries.jsonl",),
@@ -96,6 +104,31 @@ def all_vectors(col) -> tuple[list[str], np.ndarray]:
             break
         offset += 5000
     return ids, np.concatenate(vecs)
+
+
+@contextlib.contextmanager
+def read_lock(store: Path):
+    """Hold the store's lock shared, as the product does to read (`<store>/chroma.lock`): the store is copied
+    whole, never halfway through another process's write. The lock file is opened read-only: nothing in the
+    store is changed."""
+    try:
+        fd = os.open(store / "chroma.lock", os.O_RDONLY)
+    except FileNotFoundError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def built_with(chroma: Path) -> str:
+    """The construction settings of a Chroma folder's HNSW index, as its header.bin says ("M=16 efc=100")."""
+    for header in chroma.glob("*/header.bin"):
+        fields = HNSW_HEADER.unpack_from(header.read_bytes())
+        return f"M={fields[11]} efc={fields[13]}"
+    return "?"
 
 
 def build(path: Path, ids: list[str], vectors: np.ndarray, m: int, ef_construction: int) -> None:
@@ -197,9 +230,10 @@ def run_store(
     rows: list[Row] = []
     if vectors_in is None:
         copy = work / f"{name}-as-built"
-        shutil.copytree(chroma, copy)
+        with read_lock(chroma.parent):
+            shutil.copytree(chroma, copy)
         ids, vectors = all_vectors(collection_at(copy))
-        indexes = [("as built", copy)]
+        indexes = [(f"as built ({built_with(copy)})", copy)]
     else:
         ids, vectors = vectors_in
         indexes = []
@@ -208,6 +242,7 @@ def run_store(
     for q in queries:
         np.argpartition(-(vectors @ q), K)[:K]
     exact_ms = (time.perf_counter() - start) * 1000 / len(queries)
+    META.setdefault("stores", {})[name] = {"vectors": len(ids), "queries": len(queries), "exact_ms": exact_ms}
     print(
         f"\n{name}: {len(ids)} vectors, {len(queries)} queries; exact numpy top-10 {exact_ms:.1f} ms a query",
         flush=True,
@@ -244,8 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--efs", default=",".join(map(str, DEFAULT_EFS)), help="ef_search values to measure")
     p.add_argument(
         "--builds",
-        default="16:100,32:100,16:200",
-        help="construction settings M:ef_construction to build again (16:100 is Chroma's default)",
+        default="16:100,16:200,16:400,32:100",
+        help="construction settings M:ef_construction to build again (16:100 is Chroma's default and that of "
+        "stores made before this benchmark, 16:400 the product's: assistant/search/store.py EF_CONSTRUCTION)",
     )
     p.add_argument("--repeats", type=int, default=2, help="builds of each construction setting")
     p.add_argument("--no-duplicates", action="store_true", help="skip the store with near-duplicates")
@@ -261,6 +297,18 @@ def main(argv: list[str] | None = None) -> int:
         for name, folder in (("medquad", "medquad/articles"), ("mediqa", "mediqa/passages")):
             stores[name] = str(cache_dir(args.cache, SHARED / folder, embedder.name, embedder.backend) / "project")
     efs = sorted({int(e) for e in args.efs.split(",")})
+    META.update(
+        _start=time.perf_counter(),
+        argv=sys.argv[1:],
+        started=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        commit=subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip(),
+        chromadb=chromadb.__version__,
+        cpus=os.cpu_count(),
+        machine=platform.machine(),
+        load_before=os.getloadavg(),
+    )
     builds = [tuple(int(x) for x in b.split(":")) for b in args.builds.split(",") if b]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="recall-") as tmp:
@@ -282,8 +330,10 @@ def main(argv: list[str] | None = None) -> int:
                     args.repeats,
                     near_duplicates(ids, vectors),
                 )
+    META["seconds"] = round(time.perf_counter() - META.pop("_start"))
+    META["load_after"] = os.getloadavg()
     if args.json:
-        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1))
+        args.json.write_text(json.dumps({"meta": META, "rows": [asdict(r) for r in rows]}, indent=1))
     return 0
 
 
