@@ -53,7 +53,7 @@ class Settings:
     search_ef: int = 0
     """The breadth of Chroma's approximate (HNSW) search, `ef_search` (it searches with max(search_ef,
     candidates)): wider finds more of the exact nearest vectors and costs time. 0 = the breadth the store's
-    graph needs for recall@10 0.99 (100 for a store made from now on, 600 for one made before: see
+    graph needs for recall@10 0.99 (80 for a store made from now on, 600 for one made before: see
     assistant/store/vectors.py SEARCH_EF, benchmarks/recall.py, docs/BENCHMARKS.md). Set on the collection when
     a store is opened."""
     max_per_article: int = 1

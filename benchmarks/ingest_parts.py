@@ -34,9 +34,9 @@ def main() -> None:
     from assistant.embedding.embedder import load_embedder
     from assistant.ingest.articles import parse_article
     from assistant.ingest.chunking import Chunker
-    from assistant.ingest.sync import FLUSH_CHUNKS, metadata
+    from assistant.ingest.sync import FLUSH_CHUNKS
     from assistant.store.keyword import KeywordIndex, index_text
-    from assistant.store.vectors import VectorStore
+    from assistant.store.vectors import VectorStore, chunk_metadata
 
     files = sorted(p for p in a.corpus.rglob("*") if p.is_file())
     random.Random(7).shuffle(files)
@@ -65,7 +65,7 @@ def main() -> None:
         cpu, wall = time.process_time(), time.perf_counter()
         for i in range(0, len(chunks), FLUSH_CHUNKS):
             part = chunks[i : i + FLUSH_CHUNKS]
-            store.upsert([c.id for c in part], vecs[i : i + FLUSH_CHUNKS], [metadata(c) for c in part])
+            store.upsert([c.id for c in part], vecs[i : i + FLUSH_CHUNKS], [chunk_metadata(c) for c in part])
         print(f"Chroma upsert: {time.process_time() - cpu:.1f} s CPU, {time.perf_counter() - wall:.1f} s wall")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

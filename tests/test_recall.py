@@ -60,7 +60,7 @@ def test_check_sees_an_index_that_misses_the_nearest_passages(store, monkeypatch
         bot.close()
     assert report.recall is not None and report.recall <= 0.6, report
     assert report.ok, "a low recall is no inconsistency: nothing to rebuild"
-    assert len(report.notes) == 1 and "raise ASSISTANT_SEARCH_EF (now 100" in report.notes[0], report.notes
+    assert len(report.notes) == 1 and "raise ASSISTANT_SEARCH_EF (now 80" in report.notes[0], report.notes
 
 
 def test_the_check_command_prints_the_recall(store):
@@ -92,7 +92,7 @@ def test_by_default_a_new_store_gets_the_better_graph_and_one_made_before_the_wi
     write_articles(tmp_path / "articles", range(3))
     new = _open(tmp_path / "new")
     try:
-        assert (_hnsw(new)["ef_construction"], _hnsw(new)["ef_search"]) == (400, 100)
+        assert (_hnsw(new)["ef_construction"], _hnsw(new)["ef_search"]) == (400, 80)
     finally:
         new.close()
     with monkeypatch.context() as before:  # a store made before this change: Chroma's default graph

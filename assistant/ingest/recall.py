@@ -28,7 +28,8 @@ RECALL_AT = 10
 RECALL_SAMPLE = 200
 """Sample queries per measurement (about 2 s of embedding on 2 cores)."""
 GOOD_RECALL = 0.99
-"""Below this, `--check` says so and how to raise it (benchmarks/recall.py: the defaults reach 0.999+)."""
+"""Below this, `--check` says so and how to raise it (benchmarks/recall.py: the automatic search breadth reaches
+0.993 on MedQuAD, 0.9995 on MEDIQA; docs/BENCHMARKS.md)."""
 PAGE = 4096
 TIE = 1e-5
 

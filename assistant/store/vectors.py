@@ -47,14 +47,19 @@ log = logging.getLogger(__name__)
 
 EF_CONSTRUCTION = 400
 """The breadth of the search that links each new vector into Chroma's HNSW graph (Chroma's default: 100).
-A store's collection keeps the value it was made with. On full MedQuAD (35k chunks, 1,855 questions;
-benchmarks/recall.py, docs/BENCHMARKS.md) a graph built with 400 gives recall@10 0.993 at the default
-search breadth, one built with 100 gives 0.974 and needs a search breadth of 600 to pass 0.99; building it
-takes about 30 s more for 35k vectors, searching it nothing more."""
-SEARCH_EF = {EF_CONSTRUCTION: 100, 0: 600}
+A store's collection keeps the value it was made with. On full MedQuAD (35,115 chunks, 1,855 queries;
+benchmarks/recall.py, docs/BENCHMARKS.md#vector-recall-hnsw-vs-exact) a graph built with 400 gives recall@10
+0.993 at a search breadth of 80 (0.994-0.995 at 100), one built with 100 gives 0.966-0.972 at 80 and needs
+600 to pass 0.99 (0.992-0.993), which costs 2-2.5x the search time; building the graph takes about twice as
+long (35k vectors: 11-31 s -> 34-72 s on 2 busy cores), searching it no measurable time more at the same
+breadth."""
+SEARCH_EF = {EF_CONSTRUCTION: 80, 0: 600}
 """The search breadth (ef_search) chosen when `Settings.search_ef` is 0 (automatic), by how the store's graph
-was built: a graph built with EF_CONSTRUCTION or more reaches recall@10 0.99 at 100 (Chroma's default), one
-built before (ef_construction 100) at 600."""
+was built: on MedQuAD a graph built with EF_CONSTRUCTION reaches recall@10 0.9925-0.9935 at 80 (4 builds; 100
+gives 0.994 for about 5% more time), one built before (ef_construction 100) 0.992-0.993 at 600 (5 graphs; 400
+falls short on 4 of them, 500 passes the 3 measured by only 0.001-0.002, less than builds differ). 80 is the
+floor in practice: dense search asks for 80 candidates (`Settings.candidates`) and hnswlib searches with
+max(ef_search, results asked)."""
 
 
 def search_ef_for(ef_construction: int) -> int:
