@@ -252,6 +252,10 @@ def test_the_subject_list_ships_with_its_licence():
         ("my 3 year olds rash will not go", "children"),
         ("I'm 20 weeks pregnant and it hurts", "pregnancy or breastfeeding"),
         ("my little one has it again", "children"),
+        ("my 3yr old has a cough", "children"),
+        ("my grandson got stung", "children"),
+        ("my mum is in her 80s and has it", "older people"),
+        ("I'm breast feeding, can I take it", "pregnancy or breastfeeding"),
     ],
 )
 def test_the_group_a_question_names_in_everyday_words(question, group):
