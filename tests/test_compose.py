@@ -268,3 +268,29 @@ def test_an_age_that_is_not_a_persons_is_no_group():
     from assistant.answering.compose import named_groups
 
     assert named_groups("my temperature is 99 degrees") == [] and named_groups("I weigh 85 kg") == []
+
+
+def test_a_time_line_that_opens_with_a_pronoun_is_headed_by_what_it_is_about(tmp_path, embedder):
+    """The time a "how long" question asks for leads, out of its paragraph: "They usually fade ..." alone
+    does not say what fades, so the article's title heads it (as an extractive opening's does)."""
+    from assistant import Assistant, Settings
+
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "nettles.md").write_text(
+        "---\ntitle: Nettle stings\n---\n\n# Nettle stings\n\n"
+        "Brushing against nettles raises small white bumps that itch and tingle. They usually fade within a day, "
+        "though the tingling can last a little longer.\n\n"
+        "## Soothing the skin\n\n1. Wash the area with soap and cool water.\n2. Dab on a cold cloth for ten minutes.\n",
+        encoding="utf-8",
+    )
+    bot = Assistant.open(settings=Settings.from_env(store=tmp_path / "store"), embedder=embedder)
+    try:
+        bot.ingest([corpus])
+        answer = bot.ask("how long do nettle stings last?")
+    finally:
+        bot.close()
+    head, line = answer.text.split("\n")[:2]
+    assert head.startswith("**") and head.strip("*:") == "Nettle stings", answer.text
+    assert line.startswith("They usually fade within a day")
+    assert citation_problems(answer) == []

@@ -26,7 +26,7 @@ from ..text import LIST_MARKER, SECTION_SEP, sentence_spans
 from ..types import Answer, Chunk, Hit
 from .boilerplate import CorpusStats
 from .draft import Draft, Line, Part, passage_key, render, words
-from .extractive import SAFETY_NET_KINDS, ExtractiveAnswerer, not_covered
+from .extractive import PRONOUN_OPENING, SAFETY_NET_KINDS, ExtractiveAnswerer, not_covered
 from .safety import QUALIFIERS, Qualifier
 from .subjects import names_one, subjects_in
 from .units import Unit, says_something, split_units
@@ -249,7 +249,9 @@ class Composer:
         if kind == DURATION:
             found = self.time_line(qv, sections, lead, stats)
             if found is not None and not draft.cites(*found):
-                draft.lead.append(Part([Line(found[1].text, found[0], found[1])]))
+                hit, unit = found  # "They usually clear up within three weeks" is headed by what "they" are
+                label = hit.title if PRONOUN_OPENING.match(unit.text) else ""
+                draft.lead.append(Part([Line(unit.text, hit, unit)], label=label))
         budget = max(self.budget - draft.words(), self.budget // 3)
         if lead is not None:
             draft.body = self._quote(lead, sections, draft, budget, stats)

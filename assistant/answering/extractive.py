@@ -26,7 +26,7 @@ _CONNECTIVE = re.compile(
 )
 """Openings that lean on the sentence before ("If so, ...", "On the contrary, ...", "You may also
 have ..."): such a sentence cannot open an answer."""
-_PRONOUN = re.compile(r"^(?:it|its|it's|they|their|them|these|those|this|that|he|she|his|her)\b", re.I)
+PRONOUN_OPENING = re.compile(r"^(?:it|its|it's|they|their|them|these|those|this|that|he|she|his|her)\b", re.I)
 """Openings whose subject is named only by the article ("It causes a barking cough."): an answer
 opening so is headed by the article's title."""
 SCORE_CHARS = 200
@@ -194,7 +194,7 @@ def sentence_parts(top: list[Hit], chosen: list[Unit], lead: set[int] | None = N
             units = _opening_first(units, by_passage[p])
         h = top[p]
         part = Part([Line(u.text, h, u, "-" if u.is_item else "") for u in units])
-        if not parts and _PRONOUN.match(units[0].text):
+        if not parts and PRONOUN_OPENING.match(units[0].text):
             part.label = h.title  # it names what "It" is
         parts.append(part)
     return parts
@@ -206,7 +206,7 @@ def _opening_first(in_order: list[Unit], by_rank: list[Unit]) -> list[Unit]:
     keeps its document order (an item needs its lead-in before it)."""
     if any(u.is_item for u in in_order):
         return in_order
-    opening = next((u for u in by_rank if not _CONNECTIVE.match(u.text) and not _PRONOUN.match(u.text)), None)
+    opening = next((u for u in by_rank if not _CONNECTIVE.match(u.text) and not PRONOUN_OPENING.match(u.text)), None)
     if opening is None:  # every one leans on another: the passage's own order reads best
         return in_order
     return [opening, *(u for u in in_order if u is not opening)]

@@ -450,6 +450,8 @@ _SENTENCE_CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:\d+|a few|a couple of|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty)"
         r"(?:\s*(?:to|-|–|or)\s*(?:\d+|two|three|four|five|six|seven|eight|ten))?\s*"
         r"(?:seconds?|minutes?|mins?|hours?|days?|weeks?|months?)\b",
+        # "within a day", "for an hour", "after a week" -- not a frequency ("once a day", "three times a week")
+        r"\b(?:within|for|in|after|about|over|under|up to|less than|more than|at least) (?:a|an) (?:hour|day|week|month|year)\b",
     ),
     CONTAGIOUS: _rx(
         r"\bcontagious",
