@@ -53,4 +53,10 @@ def message_text(content: Any) -> str:
     return ""
 
 
-__all__ = ["History", "Turn", "as_turns", "message_text"]
+def previous_questions(history: Iterable[Any] | None) -> list[str]:
+    """The user's earlier questions, oldest first (a history as `ask` takes it); what the assistant said is
+    ignored."""
+    return [text for role, text in as_turns(history) if role == "user"]
+
+
+__all__ = ["History", "Turn", "as_turns", "message_text", "previous_questions"]

@@ -104,3 +104,8 @@ def printable(text: str) -> str:
 def escape_attr(text: str | None) -> str:
     """Text for an HTML or XML attribute value (quotes escaped too)."""
     return html.escape(text or "", quote=True)
+
+
+def any_of(*alternatives: str) -> re.Pattern[str]:
+    """One case-insensitive pattern that matches any of the alternatives (regular expressions)."""
+    return re.compile(r"(?:" + "|".join(alternatives) + r")", re.IGNORECASE)

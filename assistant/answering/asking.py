@@ -157,10 +157,9 @@ class Asker:
         else:
             hits = self.retriever.search(q, k, query_vector=qv, per_article=self.settings.answer_per_article)
             refusal = self.coverage.refusal(q, hits, qv)
-        covered, absent = refusal is None, refusal.word if refusal is not None else None
         kind = question_kind(q)
         passages, article = (
-            route(self.retriever, kind, hits, qv, self.settings.answer_passages) if covered else (hits, [])
+            route(self.retriever, kind, hits, qv, self.settings.answer_passages) if refusal is None else (hits, [])
         )
         stats = self.stats()
 
@@ -173,7 +172,7 @@ class Asker:
             )
 
         notice = urgent_notice(question) or urgent_notice(q) or ""  # the question as asked, or as folded
-        return _Asked(q, notes, passages, covered, extractive, deadline, absent, refusal, notice)
+        return _Asked(q, notes, passages, extractive, deadline, refusal, notice)
 
     def _article_passages(self, source: str, qv: np.ndarray, k: int) -> list[Hit]:
         """The passages of one article (by its `source`, as citations and offers name it), closest to the
@@ -238,16 +237,22 @@ class _Asked:
     q: str
     notes: list[str]
     hits: list[Hit]
-    covered: bool
     extractive: Callable[[], Answer]
     deadline: float | None = None
     """time.monotonic() by which the language model must be done (ASSISTANT_LLM_TIMEOUT)."""
-    absent: str | None = None
-    """The word the question is about that no article mentions (then not covered)."""
     refusal: Refusal | None = None
-    """Why it is not covered (the coverage test that failed, with its figures)."""
+    """Why it is not covered (the coverage test that failed, with its figures); None: answer it."""
     notice: str = ""
     """The urgent-care notice for the question, as asked or as searched."""
+
+    @property
+    def covered(self) -> bool:
+        return self.refusal is None
+
+    @property
+    def absent(self) -> str | None:
+        """The word the question is about that no article mentions (then not covered)."""
+        return self.refusal.word if self.refusal is not None else None
 
 
 MAX_PASSAGES = 1000

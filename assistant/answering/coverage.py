@@ -1,6 +1,6 @@
 """Whether the articles cover a question: the cosines, and the word no article mentions.
 
-`Coverage.covered` answers when (1) the best passage is close to the question (cosine ≥
+`Coverage.refusal` answers (returns None) when (1) the best passage is close to the question (cosine ≥
 `Settings.min_score`) and, with it, to what the question is about — its focus, the question without
 its frame ("head lice" of "how do I treat head lice?"; best + focus cosine ≥ `Settings.min_evidence`)
 — and (2) the question does not rest on a word that no article uses (`Coverage.absent_focus`). (2)
@@ -109,11 +109,6 @@ class Coverage:
         """Whether a word is written in some article (not only a word sharing its stem)."""
         self._words: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
-
-    def covered(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> tuple[bool, str | None]:
-        """(whether to answer, the word no article mentions that decided 'no', if one did)."""
-        refusal = self.refusal(q, hits, qv)
-        return refusal is None, refusal.word if refusal is not None else None
 
     def refusal(self, q: str, hits: list[Hit], qv: np.ndarray | None = None) -> Refusal | None:
         """Why the articles do not cover the question (the test that failed, with its figures); None to answer."""

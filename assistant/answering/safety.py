@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ..text import any_of as _rx
 from ..text import one_line
 
 
@@ -160,10 +161,6 @@ def urgent_notice(question: str) -> str | None:
 
 
 # --- who the question is about ---------------------------------------------------------------
-
-
-def _rx(*alternatives: str) -> re.Pattern[str]:
-    return re.compile(r"(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

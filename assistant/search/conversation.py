@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..history import as_turns
+from ..history import previous_questions
 from ..store.keyword import STOP_WORDS
 
 MIN_CONTENT_WORDS = 2
@@ -70,12 +70,6 @@ def is_follow_up(question: str) -> bool:
     if n < MIN_CONTENT_WORDS:
         return True
     return n <= MAX_REFERRING_WORDS and any(w in _BACK_REFERENCES for w in words(question))
-
-
-def previous_questions(history: Iterable[Any] | None) -> list[str]:
-    """The user's earlier questions, oldest first (a history as `ask` takes it: assistant/history.py);
-    what the assistant said is ignored."""
-    return [text for role, text in as_turns(history) if role == "user"]
 
 
 def topic_words(history: Iterable[Any] | None) -> list[str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ..text import any_of as _rx
+
 CAUSE, TREATMENT, SYMPTOMS, PREVENTION, DIAGNOSIS, DOCTOR, OUTLOOK, DEFINITION, DURATION, CONTAGIOUS = (
     "cause",
     "treatment",
@@ -24,10 +26,6 @@ CAUSE, TREATMENT, SYMPTOMS, PREVENTION, DIAGNOSIS, DOCTOR, OUTLOOK, DEFINITION, 
     "duration",
     "contagious",
 )
-
-
-def _rx(*alternatives: str) -> re.Pattern[str]:
-    return re.compile(r"(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
 
 
 # The kinds are the question types of consumer-health questions (Ben Abacha & Demner-Fushman 2019,

@@ -24,7 +24,7 @@ import gradio as gr
 from ..assistant import Assistant
 from ..config import Settings
 from ..errors import AssistantError
-from ..history import as_turns, message_text
+from ..history import as_turns, message_text, previous_questions
 from ..response import Response
 from ..types import Answer, Turn
 from .articles_tab import NO_CHOICE, UPLOAD_TYPES, ArticlesTab
@@ -313,7 +313,7 @@ class ChatApp:
         if not 0 <= index < len(messages):
             raise gr.Error("That message is no longer in the chat.")
         shown = message_text(messages[index].get("content") if isinstance(messages[index], dict) else messages[index])
-        users = [turn.text for turn in chat_history(messages[:index]) if turn.role == "user"]
+        users = previous_questions(plain_history(messages[:index]))
         return self.ratings.record(shown, users[-1] if users else "", liked)
 
 
