@@ -371,7 +371,7 @@ class Syncer:
                     )
                 self.manifest.journal_add(db, stale, "delete")
                 self.manifest.journal_clear(db, fresh_ids)
-                self._bump(db)
+                self.manifest.bump_generation(db)
                 log.info("committing manifest: %d articles, %d chunks replaced", len(batch), len(stale))
             self._delete(stale)
         report.chunks += len(fresh)
@@ -398,7 +398,7 @@ class Syncer:
                 for root, source in gone:
                     ids += self.manifest.delete_article(db, root, source)
                 self.manifest.journal_add(db, ids, "delete")
-                self._bump(db)
+                self.manifest.bump_generation(db)
             self._delete(ids)
         report.removed += len(gone)
 
@@ -416,9 +416,6 @@ class Syncer:
         self.vectors.delete(ids)
         with self.manifest.write() as db:
             self.manifest.journal_clear(db, ids)
-
-    def _bump(self, db) -> None:
-        self.manifest.bump_generation(db)
 
 
 _DONE = object()

@@ -263,14 +263,11 @@ class Library:
 
     def _wipe_locked(self) -> None:
         with disk_space(self.store_dir, "emptying the store"):
-            self._wipe_rows()
+            self.vectors.drop()
+            with self.manifest.write() as db:
+                self.manifest.clear(db)
+            shutil.rmtree(self._keyword_dir, ignore_errors=True)
         check_model(self.manifest, self.embedder, self.vectors)
-
-    def _wipe_rows(self) -> None:
-        self.vectors.drop()
-        with self.manifest.write() as db:
-            self.manifest.clear(db)
-        shutil.rmtree(self._keyword_dir, ignore_errors=True)
 
     # --- reading articles -------------------------------------------------------------------
 
