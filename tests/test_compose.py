@@ -294,3 +294,33 @@ def test_a_time_line_that_opens_with_a_pronoun_is_headed_by_what_it_is_about(tmp
     assert head.startswith("**") and head.strip("*:") == "Nettle stings", answer.text
     assert line.startswith("They usually fade within a day")
     assert citation_problems(answer) == []
+
+
+def test_a_line_that_leads_is_not_said_again_in_its_list_but_the_list_keeps_its_lead_in(tmp_path, embedder):
+    """The group's line leads the answer out of its list; the list that follows leaves that item out (it
+    was just said) and keeps the sentence that introduces it. A numbered procedure would stay whole."""
+    from assistant import Assistant, Settings
+
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "cold-weather.md").write_text(
+        "---\ntitle: Staying well in cold weather\n---\n\n# Staying well in cold weather\n\n"
+        "Cold weather makes the body work harder to stay warm.\n\n"
+        "## Who feels it most\n\nSome people are more likely to get ill in the cold:\n\n"
+        "- babies and young children\n- people over 65\n- people with heart or lung disease\n"
+        "- people who cannot afford to heat their home\n\n"
+        "## Keeping warm\n\n1. Heat your main room to at least 18C.\n2. Wear several thin layers.\n",
+        encoding="utf-8",
+    )
+    bot = Assistant.open(settings=Settings.from_env(store=tmp_path / "store"), embedder=embedder)
+    try:
+        bot.ingest([corpus])
+        answer = bot.ask("is my gran in her 80s more at risk in cold weather?")
+    finally:
+        bot.close()
+    text = answer.text
+    assert text.startswith("**For older people:**"), text
+    assert text.count("people over 65") == 1, text
+    assert text.count("Some people are more likely to get ill in the cold:") == 2, text  # the lead's and the list's
+    assert "babies and young children" in text.split("people over 65", 1)[1]
+    assert citation_problems(answer) == []

@@ -296,8 +296,16 @@ class Composer:
                     return []  # a long paragraph: its best sentences answer better than its first ones
                 points = points[:1]
             lines, more = quote_section(section.hit, points, share)
-            if not has_structure(points):  # a list stays whole even where a line before repeats an item
-                lines = [ln for ln in lines if ln.unit is None or not draft.cites(section.hit, ln.unit)]
+            # what the lines before already said (the group's line, the time) is not said again; a numbered
+            # list stays whole, and a list keeps the sentence that introduces it
+            lines = [
+                ln
+                for ln in lines
+                if ln.unit is None
+                or ln.marker[:1].isdigit()
+                or ln.text.rstrip().endswith(":")
+                or not draft.cites(section.hit, ln.unit)
+            ]
             if not lines:
                 continue
             label = section.heading.rpartition(SECTION_SEP)[2] if len(family) > 1 else ""
