@@ -158,6 +158,18 @@ def test_a_heading_that_names_no_kind_is_read_from_its_sentences():
     assert section_kinds("A bit of background", "Some people get them more than others.") == frozenset()
 
 
+def test_a_list_is_read_with_the_sentence_that_introduces_it_not_the_whole_paragraph_before():
+    """"Because ..." opening the paragraph whose last sentence introduces the steps does not make each step
+    a cause: only the introducing sentence goes with the items."""
+    steps = (
+        "Because the skin dries out overnight, a short routine works best. Do these in order:\n"
+        "1. Wash your face: Use lukewarm water and a mild cleanser.\n"
+        "2. Pat it dry: Rub as little as you can.\n"
+        "3. Put on a thick cream: Smooth it over while the skin is still damp."
+    )
+    assert content_kinds(steps) == {TREATMENT}
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [

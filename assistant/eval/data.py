@@ -19,6 +19,9 @@ PROBE = PROJECT_ROOT / "evals" / "corpus_probe.jsonl"
 SECOND = PROJECT_ROOT / "evals" / "corpus2"
 """The second dev corpus (written before the answer work of issue 22): `dev/` to tune on, `kept/` kept
 back from tuning (written without looking at the code; its figures are reported, never tuned on)."""
+THIRD = PROJECT_ROOT / "evals" / "corpus3"
+"""A third dev corpus (12 articles on new topics, written without reading the code, before the levers measured
+on it): more articles written elsewhere to tell a lever that generalises from one fitted to `second`."""
 
 
 DEFAULT_CACHE = Path(".eval-cache")
@@ -43,10 +46,12 @@ def default_sets(shared: Path = SHARED, corpus: Path = PROJECT_ROOT / "corpus") 
         SuiteSet("probe", PROBE, corpus),
         SuiteSet("second", SECOND / "dev" / "questions.jsonl", SECOND / "dev" / "articles"),
         SuiteSet("second-kept", SECOND / "kept" / "questions.jsonl", SECOND / "kept" / "articles"),
+        SuiteSet("third", THIRD / "dev" / "questions.jsonl", THIRD / "dev" / "articles"),
         SuiteSet("offtopic@mediqa", offtopic, mediqa, baseline=False),
         SuiteSet("offtopic@medquad", offtopic, medquad, baseline=False),
         SuiteSet("offtopic@corpus", offtopic, corpus, baseline=False),
         SuiteSet("offtopic@second", offtopic, SECOND / "dev" / "articles", baseline=False),
+        SuiteSet("offtopic@third", offtopic, THIRD / "dev" / "articles", baseline=False),
     ]
 
 
@@ -97,8 +102,8 @@ def load_judged(path: Path, min_grade: int = 3, limit: int | None = None) -> lis
                 doc = str(row["doc_id"])
                 out.append(Judged(qid, q, {doc: 1}, primary=doc, sections=(q,), qtype=qtype))
             elif row.get("relevant"):
-                sec = row.get("section") or ()
-                sections = (sec,) if isinstance(sec, str) else tuple(sec)
+                sec = row.get("section")  # a heading, a list of them, or "" for the untitled introduction
+                sections = () if sec is None else (sec,) if isinstance(sec, str) else tuple(sec)
                 primary = source_stem(row["primary"]) if row.get("primary") else None
                 rel = {source_stem(s): 1 for s in row["relevant"]}
                 out.append(Judged(qid, q, rel, primary=primary, sections=sections, qtype=qtype, **extra))
@@ -133,6 +138,6 @@ def cache_dir(cache: Path, corpus: Path, model: str, backend: str) -> Path:
 
 
 __all__ = [
-    "DEFAULT_CACHE", "PROBE", "PROJECT_ROOT", "SECOND", "SHARED", "Judged", "Question", "SuiteSet", "cache_dir",
+    "DEFAULT_CACHE", "PROBE", "PROJECT_ROOT", "SECOND", "SHARED", "THIRD", "Judged", "Question", "SuiteSet", "cache_dir",
     "default_sets", "load_judged", "load_questions",
 ]

@@ -378,9 +378,10 @@ def content_kinds(text: str) -> frozenset[str]:
             continue
         item = LIST_MARKER.match(line)
         body = LIST_MARKER.sub("", line, count=1).strip()
-        if not item:
-            intro = body if body.endswith(":") else ""
-        units.extend((body[a:b], intro if item else "") for a, b in sentence_spans(body))
+        spans = sentence_spans(body)
+        if not item:  # the sentence that introduces the list: the paragraph's last, when it ends in ":"
+            intro = body[spans[-1][0] : spans[-1][1]] if spans and body.endswith(":") else ""
+        units.extend((body[a:b], intro if item else "") for a, b in spans)
     units = [(u, i) for u, i in units if len(u.split()) >= 3]
     if not units:
         return frozenset()
