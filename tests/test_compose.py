@@ -20,8 +20,10 @@ from assistant.eval.metrics import citation_problems, first_sentence, plain_word
 from assistant.search.intent import (
     CAUSE,
     CONTAGIOUS,
+    DIAGNOSIS,
     DOCTOR,
     DURATION,
+    OUTLOOK,
     PREVENTION,
     SYMPTOMS,
     TREATMENT,
@@ -181,6 +183,12 @@ def test_a_list_is_read_with_the_sentence_that_introduces_it_not_the_whole_parag
         ("could it just be a bruise", SYMPTOMS),
         ("how many days till it clears", DURATION),
         ("is it serious if it keeps happening", DOCTOR),
+        ("can I give my daughter calpol for it", TREATMENT),
+        ("could he give it to his sister", CONTAGIOUS),
+        ("does a heat pad actually help with the ache", TREATMENT),
+        ("is it safe for my son to swim with it", TREATMENT),
+        ("it comes and goes, is that normal or will it ever stop", OUTLOOK),
+        ("is it a sprain or a break?", DIAGNOSIS),
     ],
 )
 def test_question_kinds_from_general_wording(question, kind):
