@@ -8,6 +8,7 @@ import numpy as np
 from ..search.intent import answers_kind, section_kinds
 from ..search.retrieval import Retriever, as_hit
 from ..types import Chunk, Hit
+from .compose import article_sections
 
 
 def route(
@@ -23,8 +24,8 @@ def route(
     passages = list(hits)
     if kind is not None:
         texts: dict[str, str] = {}
-        for c in article:  # a section's kind is read from its heading and its opening chunk
-            texts.setdefault(c.section, c.text)
+        for section in article_sections(article):  # a section's kind: its heading, else its sentences
+            texts.setdefault(section.heading, section.hit.text)
         same = [i for i, h in enumerate(passages[:n]) if (h.root, h.source) == (lead.root, lead.source)]
         # first a section of the kind itself, then one that also answers it (a duration question: the
         # section that says how long, else the one that says what to do)
