@@ -145,6 +145,8 @@ def test_an_answer_within_the_word_budget(shipped_bot):
         ("When to worry", DOCTOR),
         ("Red flags that need a GP", DOCTOR),
         ("How long it lasts", DURATION),
+        ("Where the itching comes from", CAUSE),
+        ("Are antibiotics worth it?", TREATMENT),
     ],
 )
 def test_section_kinds_from_general_wording(heading, kind):

@@ -242,6 +242,7 @@ _SECTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bmanag",
             r"\bmedicines?\b",
             r"\bmedications?\b",
+            r"\bantibiotics?\b",  # "Do I need antibiotics?": a medicine, named by its class
             r"\bcure",
             r"\bcar(?:e|ing)\b",
             r"\baftercare\b",
@@ -270,6 +271,7 @@ _SECTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\brisks?\b",
             r"\breasons?\b",
             r"\bculprits?\b",
+            r"\bcomes? from\b",  # "Where it comes from": its origin
             r"\bsets? (?:it |them )?off\b",
             r"\bbrings? (?:it |them )?on\b",
             r"\bwho (?:gets|is at|is more|needs extra)",
