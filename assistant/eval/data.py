@@ -20,8 +20,8 @@ SECOND = PROJECT_ROOT / "evals" / "corpus2"
 """The second dev corpus (written before the answer work of issue 22): `dev/` to tune on, `kept/` kept
 back from tuning (written without looking at the code; its figures are reported, never tuned on)."""
 THIRD = PROJECT_ROOT / "evals" / "corpus3"
-"""A third dev corpus (12 articles on new topics, written without reading the code, before the levers measured
-on it): more articles written elsewhere to tell a lever that generalises from one fitted to `second`."""
+"""A third corpus on new topics, written without reading the code: `dev/` (12 articles) before the levers
+measured on it, `kept/` (8 articles) after them, kept back (only its aggregates are read)."""
 
 
 DEFAULT_CACHE = Path(".eval-cache")
@@ -47,6 +47,7 @@ def default_sets(shared: Path = SHARED, corpus: Path = PROJECT_ROOT / "corpus") 
         SuiteSet("second", SECOND / "dev" / "questions.jsonl", SECOND / "dev" / "articles"),
         SuiteSet("second-kept", SECOND / "kept" / "questions.jsonl", SECOND / "kept" / "articles"),
         SuiteSet("third", THIRD / "dev" / "questions.jsonl", THIRD / "dev" / "articles"),
+        SuiteSet("third-kept", THIRD / "kept" / "questions.jsonl", THIRD / "kept" / "articles"),
         SuiteSet("offtopic@mediqa", offtopic, mediqa, baseline=False),
         SuiteSet("offtopic@medquad", offtopic, medquad, baseline=False),
         SuiteSet("offtopic@corpus", offtopic, corpus, baseline=False),
