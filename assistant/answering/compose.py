@@ -34,8 +34,6 @@ from .units import Unit, says_something, split_units
 _LABEL = re.compile(r"^(?P<label>[^:]{3,80}?):\s+\S")
 """A list item written "Label: explanation" ("Pinch the soft part of the nose: Use your thumb ...")."""
 MAX_LABEL_WORDS = 12
-WHOLE_SLACK = 1.1
-"""A section up to this much over the word budget is quoted whole rather than condensed."""
 
 
 @dataclass(frozen=True)
@@ -166,7 +164,7 @@ def quote_section(passage: Hit, points: list[Point], budget: int) -> tuple[list[
     def cost(p: Point, level: int) -> int:
         return sum(words(ln.text) for ln in lines_of(p, level))
 
-    if sum(cost(p, 2) for p in points) <= budget * WHOLE_SLACK:
+    if sum(cost(p, 2) for p in points) <= budget:
         return [ln for p in points for ln in lines_of(p, 2)], 0
     levels = [0] * len(points)
     used = sum(cost(p, 0) for p in points)
