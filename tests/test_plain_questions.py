@@ -255,6 +255,7 @@ def test_reference_titles_name_lists_and_cut_sentences_are_never_quoted(text):
         ("Stretch your calf before bed.", False),
         ("dark yellow, strong-smelling urine", True),
         ("Ibuprofen and paracetamol ease the pain of a tension headache.", False),
+        ("Several everyday things strip moisture from the lips:", False),  # a list's lead-in, not a title
     ],
 )
 def test_sentences_and_short_list_items_that_answer_are_kept(text, item):

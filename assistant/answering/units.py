@@ -93,8 +93,8 @@ def says_something(unit: Unit, section: str = "", stats: CorpusStats | None = No
         # names ("Aplenzin® - Budeprion® SR - ..."); short lower-case items ("dark yellow urine") stay
         words = text.split()
         capitalised = sum(w[:1].isupper() or "®" in w or "™" in w for w in words)
-        if ":" in text and len(words) <= 16 and not unit.is_item:
-            return False
+        if ":" in text.rstrip().rstrip(":") and len(words) <= 16 and not unit.is_item:
+            return False  # a title ("X syndrome: clinical features"); a list's lead-in ends in ":" and stays
         if capitalised >= max(3, 0.6 * len(words)):
             return False
     return True
