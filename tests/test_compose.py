@@ -346,3 +346,28 @@ def test_a_line_that_leads_is_not_said_again_in_its_list_but_the_list_keeps_its_
     assert text.count("Some people are more likely to get ill in the cold:") == 2, text  # the lead's and the list's
     assert "babies and young children" in text.split("people over 65", 1)[1]
     assert citation_problems(answer) == []
+
+
+def test_a_list_with_no_sentence_before_it_is_headed_by_its_section(tmp_path, embedder):
+    """A section that opens straight with its list is quoted under its heading, so the reader knows what the
+    items are (causes, steps, signs) even when the question's kind was misread."""
+    from assistant import Assistant, Settings
+
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "hiccough.md").write_text(
+        "---\ntitle: Hiccoughs\n---\n\n# Hiccoughs\n\nHiccoughs are sudden jerks of the breathing muscle.\n\n"
+        "## Ways to settle them\n\n- sip ice-cold water slowly\n- hold your breath for a count of ten\n"
+        "- breathe into a paper bag for a minute\n",
+        encoding="utf-8",
+    )
+    bot = Assistant.open(settings=Settings.from_env(store=tmp_path / "store"), embedder=embedder)
+    try:
+        bot.ingest([corpus])
+        answer = bot.ask("what can I do to stop hiccoughs?")
+    finally:
+        bot.close()
+    head, first = answer.text.split("\n")[:2]
+    assert head == "**Ways to settle them:**", answer.text
+    assert first.startswith("- sip ice-cold water slowly")
+    assert citation_problems(answer) == []

@@ -295,6 +295,12 @@ class Composer:
                 if section is lead and len(family) == 1:
                     return []  # a long paragraph: its best sentences answer better than its first ones
                 points = points[:1]
+            name = section.heading.rpartition(SECTION_SEP)[2]
+            if len(family) > 1:  # sister sections, each under its heading
+                label = name
+            else:  # a list with no sentence before it, under its heading: the reader sees what the items are
+                label = f"{name}:" if name and points[0].is_item else ""
+            share -= words(label)  # the heading is read too
             lines, more = quote_section(section.hit, points, share)
             # what the lines before already said (the group's line, the time) is not said again; a numbered
             # list stays whole, and a list keeps the sentence that introduces it
@@ -308,12 +314,13 @@ class Composer:
             ]
             if not lines:
                 continue
-            label = section.heading.rpartition(SECTION_SEP)[2] if len(family) > 1 else ""
+            if label.endswith(":") and not lines[0].marker:  # the list's first item was said before: no heading
+                label = ""
             parts.append(Part(lines, label=label))
             if more:
                 note = f"*The article gives {more} more point{'s' if more != 1 else ''} in this section.*"
                 parts.append(Part([Line(note)]))
-            left -= sum(words(ln.text) for ln in lines)
+            left -= sum(words(ln.text) for ln in lines) + words(label)
         return parts
 
     @staticmethod
