@@ -371,3 +371,26 @@ def test_a_list_with_no_sentence_before_it_is_headed_by_its_section(tmp_path, em
     assert head == "**Ways to settle them:**", answer.text
     assert first.startswith("- sip ice-cold water slowly")
     assert citation_problems(answer) == []
+
+
+def test_a_section_that_opens_leaning_on_its_heading_is_headed_by_it(tmp_path, embedder):
+    """"This exercise ..." does not say which exercise: quoted whole, the section comes under its heading."""
+    from assistant import Assistant, Settings
+
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "wrist.md").write_text(
+        "---\ntitle: Sore wrists\n---\n\n# Sore wrists\n\nA sore wrist is often strained tendons.\n\n"
+        "## The towel wring exercise\n\nThis exercise strengthens the tendons of the forearm. Roll a towel, hold it "
+        "with both hands and wring it slowly ten times, then rest for a minute.\n",
+        encoding="utf-8",
+    )
+    bot = Assistant.open(settings=Settings.from_env(store=tmp_path / "store"), embedder=embedder)
+    try:
+        bot.ingest([corpus])
+        answer = bot.ask("which exercise strengthens a sore wrist?")
+    finally:
+        bot.close()
+    head, first = answer.text.split("\n")[:2]
+    assert head == "**The towel wring exercise:**", answer.text
+    assert first.startswith("This exercise strengthens the tendons")

@@ -34,6 +34,13 @@ from .units import Unit, says_something, split_units
 _LABEL = re.compile(r"^(?P<label>[^:]{3,80}?):\s+\S")
 """A list item written "Label: explanation" ("Pinch the soft part of the nose: Use your thumb ...")."""
 MAX_LABEL_WORDS = 12
+_LEANS_BACK = re.compile(
+    r"^(?:this|these|those|they|their|them|he|she|his|her|if so|if not|other|another|such|both|also|or|and|but|so)\b",
+    re.I,
+)
+"""A sentence that leans on what comes before it ("This exercise ...", "They include:", "If so, ...", "Or you
+may ..."): a quoted section that opens so is headed by its heading, and it is not chosen as a group's line.
+("It is fine to sleep ..." stands on its own: "it" is left out.)"""
 
 
 @dataclass(frozen=True)
@@ -298,8 +305,10 @@ class Composer:
             name = section.heading.rpartition(SECTION_SEP)[2]
             if len(family) > 1:  # sister sections, each under its heading
                 label = name
-            else:  # a list with no sentence before it, under its heading: the reader sees what the items are
-                label = f"{name}:" if name and points[0].is_item else ""
+            else:  # a list with no sentence before it, or a first sentence that leans on the heading ("This
+                # exercise ..."), under its heading: the reader sees what the items are, what "this" is
+                opens_on = points[0].is_item or bool(_LEANS_BACK.match(points[0].units[0].text))
+                label = f"{name}:" if name and opens_on else ""
             share -= words(label)  # the heading is read too
             lines, more = quote_section(section.hit, points, share)
             # what the lines before already said (the group's line, the time) is not said again; a numbered
@@ -314,8 +323,8 @@ class Composer:
             ]
             if not lines:
                 continue
-            if label.endswith(":") and not lines[0].marker:  # the list's first item was said before: no heading
-                label = ""
+            if label.endswith(":") and lines[0].unit is not points[0].units[0] and not lines[0].marker:
+                label = ""  # what needed the heading was said before
             parts.append(Part(lines, label=label))
             if more:
                 note = f"*The article gives {more} more point{'s' if more != 1 else ''} in this section.*"
@@ -382,6 +391,8 @@ class Composer:
                 found.extend((s.hit, u, units) for u in naming)
         if not found:
             return [] if named else None
+        standing = [f for f in found if not (_LEANS_BACK.match(f[1].text) or PRONOUN_OPENING.match(f[1].text))]
+        found = standing or found  # "If so, your child may have ..." does not lead an answer
         vecs = embed_on_query_path(self.embedder, [f"{h.title}: {u.text}" for h, u, _ in found])
         hit, unit, units = found[int(np.argmax(vecs @ qv))]
         intro = lead_in(units, unit) if unit.is_item else None
