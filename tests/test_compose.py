@@ -163,8 +163,8 @@ def test_a_heading_that_names_no_kind_is_read_from_its_sentences():
 
 
 def test_a_list_is_read_with_the_sentence_that_introduces_it_not_the_whole_paragraph_before():
-    """"Because ..." opening the paragraph whose last sentence introduces the steps does not make each step
-    a cause: only the introducing sentence goes with the items."""
+    """A paragraph that opens "Because ..." and whose last sentence introduces the steps does not make each
+    step a cause: only the introducing sentence goes with the items."""
     steps = (
         "Because the skin dries out overnight, a short routine works best. Do these in order:\n"
         "1. Wash your face: Use lukewarm water and a mild cleanser.\n"
@@ -292,26 +292,34 @@ def test_an_age_that_is_not_a_persons_is_no_group():
     assert named_groups("my temperature is 99 degrees") == [] and named_groups("I weigh 85 kg") == []
 
 
-def test_a_time_line_that_opens_with_a_pronoun_is_headed_by_what_it_is_about(tmp_path, embedder):
-    """The time a "how long" question asks for leads, out of its paragraph: "They usually fade ..." alone
-    does not say what fades, so the article's title heads it (as an extractive opening's does)."""
+def _ask_one_article(tmp_path: Path, embedder, name: str, text: str, question: str):
+    """The answer to `question` from a store of one article written for the test (the real store and model)."""
     from assistant import Assistant, Settings
 
     corpus = tmp_path / "articles"
     corpus.mkdir()
-    (corpus / "nettles.md").write_text(
+    (corpus / name).write_text(text, encoding="utf-8")
+    bot = Assistant.open(settings=Settings.from_env(store=tmp_path / "store"), embedder=embedder)
+    try:
+        bot.ingest([corpus])
+        return bot.ask(question)
+    finally:
+        bot.close()
+
+
+def test_a_time_line_that_opens_with_a_pronoun_is_headed_by_what_it_is_about(tmp_path, embedder):
+    """The time a "how long" question asks for leads, out of its paragraph: "They usually fade ..." alone
+    does not say what fades, so the article's title heads it (as an extractive opening's does)."""
+    answer = _ask_one_article(
+        tmp_path,
+        embedder,
+        "nettles.md",
         "---\ntitle: Nettle stings\n---\n\n# Nettle stings\n\n"
         "Brushing against nettles raises small white bumps that itch and tingle. They usually fade within a day, "
         "though the tingling can last a little longer.\n\n"
         "## Soothing the skin\n\n1. Wash the area with soap and cool water.\n2. Dab on a cold cloth for ten minutes.\n",
-        encoding="utf-8",
+        "how long do nettle stings last?",
     )
-    bot = Assistant.open(settings=Settings.from_env(store=tmp_path / "store"), embedder=embedder)
-    try:
-        bot.ingest([corpus])
-        answer = bot.ask("how long do nettle stings last?")
-    finally:
-        bot.close()
     head, line = answer.text.split("\n")[:2]
     assert head.startswith("**") and head.strip("*:") == "Nettle stings", answer.text
     assert line.startswith("They usually fade within a day")
@@ -321,25 +329,18 @@ def test_a_time_line_that_opens_with_a_pronoun_is_headed_by_what_it_is_about(tmp
 def test_a_line_that_leads_is_not_said_again_in_its_list_but_the_list_keeps_its_lead_in(tmp_path, embedder):
     """The group's line leads the answer out of its list; the list that follows leaves that item out (it
     was just said) and keeps the sentence that introduces it. A numbered procedure would stay whole."""
-    from assistant import Assistant, Settings
-
-    corpus = tmp_path / "articles"
-    corpus.mkdir()
-    (corpus / "cold-weather.md").write_text(
+    answer = _ask_one_article(
+        tmp_path,
+        embedder,
+        "cold-weather.md",
         "---\ntitle: Staying well in cold weather\n---\n\n# Staying well in cold weather\n\n"
         "Cold weather makes the body work harder to stay warm.\n\n"
         "## Who feels it most\n\nSome people are more likely to get ill in the cold:\n\n"
         "- babies and young children\n- people over 65\n- people with heart or lung disease\n"
         "- people who cannot afford to heat their home\n\n"
         "## Keeping warm\n\n1. Heat your main room to at least 18C.\n2. Wear several thin layers.\n",
-        encoding="utf-8",
+        "is my gran in her 80s more at risk in cold weather?",
     )
-    bot = Assistant.open(settings=Settings.from_env(store=tmp_path / "store"), embedder=embedder)
-    try:
-        bot.ingest([corpus])
-        answer = bot.ask("is my gran in her 80s more at risk in cold weather?")
-    finally:
-        bot.close()
     text = answer.text
     assert text.startswith("**For older people:**"), text
     assert text.count("people over 65") == 1, text
@@ -351,22 +352,15 @@ def test_a_line_that_leads_is_not_said_again_in_its_list_but_the_list_keeps_its_
 def test_a_list_with_no_sentence_before_it_is_headed_by_its_section(tmp_path, embedder):
     """A section that opens straight with its list is quoted under its heading, so the reader knows what the
     items are (causes, steps, signs) even when the question's kind was misread."""
-    from assistant import Assistant, Settings
-
-    corpus = tmp_path / "articles"
-    corpus.mkdir()
-    (corpus / "hiccough.md").write_text(
+    answer = _ask_one_article(
+        tmp_path,
+        embedder,
+        "hiccough.md",
         "---\ntitle: Hiccoughs\n---\n\n# Hiccoughs\n\nHiccoughs are sudden jerks of the breathing muscle.\n\n"
         "## Ways to settle them\n\n- sip ice-cold water slowly\n- hold your breath for a count of ten\n"
         "- breathe into a paper bag for a minute\n",
-        encoding="utf-8",
+        "what can I do to stop hiccoughs?",
     )
-    bot = Assistant.open(settings=Settings.from_env(store=tmp_path / "store"), embedder=embedder)
-    try:
-        bot.ingest([corpus])
-        answer = bot.ask("what can I do to stop hiccoughs?")
-    finally:
-        bot.close()
     head, first = answer.text.split("\n")[:2]
     assert head == "**Ways to settle them:**", answer.text
     assert first.startswith("- sip ice-cold water slowly")
@@ -374,23 +368,16 @@ def test_a_list_with_no_sentence_before_it_is_headed_by_its_section(tmp_path, em
 
 
 def test_a_section_that_opens_leaning_on_its_heading_is_headed_by_it(tmp_path, embedder):
-    """"This exercise ..." does not say which exercise: quoted whole, the section comes under its heading."""
-    from assistant import Assistant, Settings
-
-    corpus = tmp_path / "articles"
-    corpus.mkdir()
-    (corpus / "wrist.md").write_text(
+    """A first sentence "This exercise ..." does not say which exercise: the section comes under its heading."""
+    answer = _ask_one_article(
+        tmp_path,
+        embedder,
+        "wrist.md",
         "---\ntitle: Sore wrists\n---\n\n# Sore wrists\n\nA sore wrist is often strained tendons.\n\n"
         "## The towel wring exercise\n\nThis exercise strengthens the tendons of the forearm. Roll a towel, hold it "
         "with both hands and wring it slowly ten times, then rest for a minute.\n",
-        encoding="utf-8",
+        "which exercise strengthens a sore wrist?",
     )
-    bot = Assistant.open(settings=Settings.from_env(store=tmp_path / "store"), embedder=embedder)
-    try:
-        bot.ingest([corpus])
-        answer = bot.ask("which exercise strengthens a sore wrist?")
-    finally:
-        bot.close()
     head, first = answer.text.split("\n")[:2]
     assert head == "**The towel wring exercise:**", answer.text
     assert first.startswith("This exercise strengthens the tendons")
