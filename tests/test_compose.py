@@ -381,3 +381,21 @@ def test_a_section_that_opens_leaning_on_its_heading_is_headed_by_it(tmp_path, e
     head, first = answer.text.split("\n")[:2]
     assert head == "**The towel wring exercise:**", answer.text
     assert first.startswith("This exercise strengthens the tendons")
+
+
+def test_a_sentence_two_passages_share_is_said_once():
+    """Articles repeat themselves (MedQuAD holds the same paragraph under several pages): a sentence the
+    answer already says, from any passage, is not said again."""
+    from dataclasses import replace
+
+    from assistant.answering.compose import Composer, Draft, Line, Part
+    from assistant.answering.units import split_units
+
+    text = "Wear a patch over the good eye for a few hours a day."
+    first, second = _hit(text, "Treatment"), _hit(text + " Drops can blur the good eye instead.", "Options")
+    second = replace(second, source="other.txt")
+    draft = Draft(lead=[Part([Line(text, first, split_units(text)[0])])])
+    units = split_units(second.text)
+    parts = [Part([Line(u.text, second, u) for u in units])]
+    kept = Composer._trim(parts, draft, budget=150)
+    assert [ln.text for p in kept for ln in p.lines] == ["Drops can blur the good eye instead."]

@@ -339,7 +339,10 @@ class Composer:
         out: list[Part] = []
         used = 0
         for part in parts:
-            part.lines = [ln for ln in part.lines if ln.unit is None or not draft.cites(ln.hit, ln.unit)]
+            said = {ln.text for p in draft.lead + out for ln in p.lines}  # the same sentence in another passage
+            part.lines = [
+                ln for ln in part.lines if ln.unit is None or not (draft.cites(ln.hit, ln.unit) or ln.text in said)
+            ]
             cost = sum(words(ln.text) for ln in part.lines)
             if not part.lines or (out and used + cost > budget):
                 continue
