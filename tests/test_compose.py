@@ -191,6 +191,10 @@ def test_a_list_is_read_with_the_sentence_that_introduces_it_not_the_whole_parag
         ("is it safe for my son to swim with it", TREATMENT),
         ("it comes and goes, is that normal or will it ever stop", OUTLOOK),
         ("is it a sprain or a break?", DIAGNOSIS),
+        ("is it a cold or is it the flu", DIAGNOSIS),
+        ("can I give them calpol for the fever", TREATMENT),
+        ("can I still work with a cold", None),
+        ("will this stop the itching", None),
     ],
 )
 def test_question_kinds_from_general_wording(question, kind):
@@ -399,3 +403,20 @@ def test_a_sentence_two_passages_share_is_said_once():
     parts = [Part([Line(u.text, second, u) for u in units])]
     kept = Composer._trim(parts, draft, budget=150)
     assert [ln.text for p in kept for ln in p.lines] == ["Drops can blur the good eye instead."]
+
+
+def test_a_lead_in_whose_only_item_was_said_before_is_not_left_alone(tmp_path, embedder):
+    answer = _ask_one_article(
+        tmp_path,
+        embedder,
+        "cold.md",
+        "---\ntitle: Cold weather\n---\n\n# Cold weather\n\nCold weather makes the heart work harder.\n\n"
+        "## Who is at risk\n\nSome people are more at risk in the cold:\n\n- people over 65\n",
+        "is my gran in her 80s at risk in the cold?",
+    )
+    assert answer.text.startswith("**For older people:**"), answer.text
+    assert answer.text.count("Some people are more at risk in the cold:") == 1, answer.text
+    lines = answer.text.split("\n")
+    for i, line in enumerate(lines):  # every lead-in has an item after it
+        if re.sub(r" \[\d+\]$", "", line).endswith(":") and not line.startswith("**"):
+            assert i + 1 < len(lines) and lines[i + 1].startswith("- "), answer.text

@@ -35,7 +35,7 @@ _LABEL = re.compile(r"^(?P<label>[^:]{3,80}?):\s+\S")
 """A list item written "Label: explanation" ("Pinch the soft part of the nose: Use your thumb ...")."""
 MAX_LABEL_WORDS = 12
 _LEANS_BACK = re.compile(
-    r"^(?:this|these|those|they|their|them|he|she|his|her|if so|if not|other|another|such|both|also|or|and|but|so)\b",
+    r"^(?:(?:this|these|those|they|their|them|he|she|his|her|if so|if not|other|another|such|also|or|and|but)\b|so,)",
     re.I,
 )
 """A sentence that leans on what comes before it ("This exercise ...", "They include:", "If so, ...", "Or you
@@ -215,6 +215,16 @@ def lead_in(units: list[Unit], item: Unit) -> Unit | None:
     return None
 
 
+def _without_lone_lead_ins(lines: list[Line]) -> list[Line]:
+    """The lines without a list's lead-in ("See a GP if:") whose items were all left out."""
+    return [
+        ln
+        for i, ln in enumerate(lines)
+        if not (ln.unit is not None and ln.text.rstrip().endswith(":"))
+        or (i + 1 < len(lines) and bool(lines[i + 1].marker))
+    ]
+
+
 class Composer:
     """Puts an answer together from the routed passages of one question (see the module doc)."""
 
@@ -297,11 +307,6 @@ class Composer:
             points = section_points(section.hit, stats)
             if not points:
                 continue
-            whole = sum(words(u.text) for p in points for u in p.units)
-            if not has_structure(points) and whole > share:
-                if section is lead and len(family) == 1:
-                    return []  # a long paragraph: its best sentences answer better than its first ones
-                points = points[:1]
             name = section.heading.rpartition(SECTION_SEP)[2]
             if len(family) > 1:  # sister sections, each under its heading
                 label = name
@@ -310,17 +315,24 @@ class Composer:
                 opens_on = points[0].is_item or bool(_LEANS_BACK.match(points[0].units[0].text))
                 label = f"{name}:" if name and opens_on else ""
             share -= words(label)  # the heading is read too
+            whole = sum(words(u.text) for p in points for u in p.units)
+            if not has_structure(points) and whole > share:
+                if section is lead and len(family) == 1:
+                    return []  # a long paragraph: its best sentences answer better than its first ones
+                points = points[:1]
             lines, more = quote_section(section.hit, points, share)
             # what the lines before already said (the group's line, the time) is not said again; a numbered
-            # list stays whole, and a list keeps the sentence that introduces it
-            lines = [
-                ln
-                for ln in lines
-                if ln.unit is None
-                or ln.marker[:1].isdigit()
-                or ln.text.rstrip().endswith(":")
-                or not draft.cites(section.hit, ln.unit)
-            ]
+            # list stays whole, and a list keeps the sentence that introduces it (while it has items left)
+            lines = _without_lone_lead_ins(
+                [
+                    ln
+                    for ln in lines
+                    if ln.unit is None
+                    or ln.marker[:1].isdigit()
+                    or ln.text.rstrip().endswith(":")
+                    or not draft.cites(section.hit, ln.unit)
+                ]
+            )
             if not lines:
                 continue
             if label.endswith(":") and lines[0].unit is not points[0].units[0] and not lines[0].marker:
@@ -340,9 +352,14 @@ class Composer:
         used = 0
         for part in parts:
             said = {ln.text for p in draft.lead + out for ln in p.lines}  # the same sentence in another passage
-            part.lines = [
-                ln for ln in part.lines if ln.unit is None or not (draft.cites(ln.hit, ln.unit) or ln.text in said)
-            ]
+            part.lines = _without_lone_lead_ins(
+                [
+                    ln
+                    for ln in part.lines
+                    if ln.unit is None
+                    or not (draft.cites(ln.hit, ln.unit) or (ln.text in said and not ln.text.rstrip().endswith(":")))
+                ]
+            )
             cost = sum(words(ln.text) for ln in part.lines)
             if not part.lines or (out and used + cost > budget):
                 continue
@@ -394,7 +411,9 @@ class Composer:
                 found.extend((s.hit, u, units) for u in naming)
         if not found:
             return [] if named else None
-        standing = [f for f in found if not (_LEANS_BACK.match(f[1].text) or PRONOUN_OPENING.match(f[1].text))]
+        standing = [
+            f for f in found if f[1].is_item or not (_LEANS_BACK.match(f[1].text) or PRONOUN_OPENING.match(f[1].text))
+        ]
         found = standing or found  # "If so, your child may have ..." does not lead an answer
         vecs = embed_on_query_path(self.embedder, [f"{h.title}: {u.text}" for h, u, _ in found])
         hit, unit, units = found[int(np.argmax(vecs @ qv))]

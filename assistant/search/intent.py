@@ -75,7 +75,7 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\binfectious\b",
             r"\bcatching\b",
             # "can I give it to ...", not "can I give my son a decongestant"
-            r"\b(?:can|could|will|do|does) (?:i|you|we|he|she|they|it|people|(?:my|our|the) \w+) (?:catch|spread|(?:pass|give) (?:it|this|that|them|these)\b)",
+            r"\b(?:can|could|will|do|does) (?:i|you|we|he|she|they|it|people|(?:my|our|the) \w+) (?:catch|spread|(?:pass|give) (?:it|this|that|them|these)(?: (?:on|to|around|back)\b|\s*\??$))",
             r"\b(?:catch|caught|pass|spread|give) (?:it|this|them) (?:off|from|to|on|around)\b",
             r"\bhow (?:do|does|did) (?:you|people|i|we|kids|children) (?:catch|pick up)\b",
             r"\b(?:spread|pass) (?:it|this|them) (?:on|to)\b",
@@ -95,7 +95,7 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bdifference between\b",
             r"\bis (?:it|this|that) (?:just|only)\b",
             # "is it X or Y", two things it could be -- not "is that normal or will it ever stop"
-            r"\bis (?:it|this|that) (?:a |an )?[\w' -]{2,30} or (?!(?:will|would|can|could|should|do|does|did|is|are|am|was|has|have|it|i|you)\b)(?:a |an |the )?[\w' -]{2,30}\??$",
+            r"\bis (?:it|this|that) (?:a |an )?[\w' -]{2,30} or (?!(?:will|would|should)\b)(?:a |an |the )?[\w' -]{2,30}\??$",
         ),
     ),
     (
@@ -103,8 +103,9 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         _rx(
             r"\bwhat (?:helps|can help|will help|would help|works|can i (?:do|take|use|put|try|buy|get)|should i (?:do|take|use|put|buy|eat|drink))",
             r"\bhow (?:do|can|should|could) (?:i|you|we|he|she|they) (?:stop|treat|cure|relieve|ease|soothe|get rid|heal|fix|calm|make|deal|handle|manage|help|get (?:[\w'-]+ ){1,4}(?:out|off)\b|get (?:it|them|this) to|use|remove|clean)",
-            r"\bis it (?:ok|okay|safe|fine|alright|all right|bad) (?:for (?:me|him|her|them|us|you|(?:my|a|an|the) [\w'-]+) )?(?:just )?to\b",
-            r"\b(?:do|does|did|will|would|can|could) (?:[\w'-]+ ){1,4}(?:actually |really |even )?(?:help|work)(?:\??$| (?:with|for|at all|much|or)\b)",
+            r"\bis it (?:ok|okay|safe|fine|alright|all right|bad) (?:for (?:me|him|her|them|us|you|(?:my|a|an|the|pregnant) (?:[\w'-]+ ){0,2}[\w'-]+) )?(?:just )?to\b",
+            # ("does the strap actually help", not "can I still work with a cold": a person is not the subject)
+            r"\b(?:do|does|did|will|would|can|could) (?!(?:i|you|he|she|we|they)\b)(?:[\w'-]+ ){1,4}(?:actually |really |even )?(?:help|work)(?:\??$| (?:with|for|at all|much|or)\b)",
             r"\bhow to (?:stop|treat|cure|relieve|ease|soothe|get rid|heal|fix|calm|deal|manage|use|remove|get)",
             r"\b(?:get rid of|remed(?:y|ies)|treatments?|cure|relief|home care|first aid|tricks?|tips)\b",
             r"\bwhat (?:do|can|should|could) (?:i|we|you|he|she|they) (?:do|take|use|put|give|try|buy)",
@@ -155,7 +156,7 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         _rx(
             r"\boutlook\b",
             r"\bprognosis\b",
-            r"\bwill (?:it|this|they|i) (?:ever )?(?:go away|get better|heal|recover|stop|clear up)",
+            r"\bwill (?:it|this|they|i) (?:ever )?(?:go away|get better|heal|recover|stop(?! (?:the|my|me|him|her|it|them|this|that|a|an|your)\b)|clear up)",
             r"\bis (?:it|this|that) normal\b",
             r"\b(?:is|are) (?:they|\w+) (?:dangerous|serious|harmful)\b",
             r"\bcould it harm\b",
