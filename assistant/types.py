@@ -167,17 +167,19 @@ class Refusal:
     threshold: float | None = None
     """The setting the failed figure was compared with."""
     word: str | None = None
+    """The subject or word the question rests on that no article mentions (also named when the cosines refused)."""
 
     def __str__(self) -> str:
         if self.test == "no passages":
             return "no passages found (nothing ingested?)"
         if self.test == "nothing to quote":
             return "the passages found hold no sentence that answers it"
+        missing = f"; no article mentions “{self.word}”" if self.word else ""
         if self.test == "best cosine":
-            return f"best cosine {self.best:.2f} below the threshold {self.threshold:.2f} (ASSISTANT_MIN_SCORE)"
+            return f"best cosine {self.best:.2f} below the threshold {self.threshold:.2f} (ASSISTANT_MIN_SCORE){missing}"
         if self.test == "evidence":
             return (f"best cosine {self.best:.2f} + focus cosine {self.focus:.2f} = {self.best + self.focus:.2f} "
-                    f"below {self.threshold:.2f} (ASSISTANT_MIN_EVIDENCE)")
+                    f"below {self.threshold:.2f} (ASSISTANT_MIN_EVIDENCE){missing}")
         return f"no article mentions “{self.word}”, which the question rests on (best cosine {self.best:.2f})"
 
 

@@ -245,6 +245,12 @@ def test_a_named_creature_no_article_mentions_is_refused_by_name_even_when_a_wor
     assert answer.citations and answer.citations[0].source == "stings.md"  # the closest article is offered
 
 
+def test_a_question_refused_on_its_cosines_still_names_the_subject_no_article_mentions(garden_bot):
+    answer = garden_bot.ask("how long does a shingles rash last?")
+    assert not answer.covered and answer.refusal.test in {"best cosine", "evidence"}, answer.refusal
+    assert answer.refusal.word == "shingles" and "No article here mentions “shingles”" in answer.text
+
+
 def test_a_question_the_articles_cover_is_answered(garden_bot):
     answer = garden_bot.ask("a bee got me on the arm, what should I do?")
     assert answer.covered and answer.citations[0].section == "Straight after"

@@ -114,11 +114,11 @@ class Coverage:
         """Why the articles do not cover the question (the test that failed, with its figures); None to answer."""
         s = self.settings
         best, focus = self.evidence(q, hits, qv)
-        if best < s.min_score:
-            return Refusal("best cosine" if hits else "no passages", best, focus, s.min_score)
-        if best + focus < s.min_evidence:
-            return Refusal("evidence" if hits else "no passages", best, focus, s.min_evidence)
         qv = self.embedder.embed_query(q) if qv is None else qv
+        if best < s.min_score or best + focus < s.min_evidence:  # refused on the cosines; the refusal still
+            # names the subject no article mentions, if the question names one ("No article here mentions “tick”.")
+            test, threshold = ("best cosine", s.min_score) if best < s.min_score else ("evidence", s.min_evidence)
+            return Refusal(test if hits else "no passages", best, focus, threshold, self.absent_subject(q, qv, hits))
         subject = self.absent_subject(q, qv, hits)
         if subject is not None:  # it names what it is about, and no article does: at any cosine
             return Refusal("absent subject", best, focus, s.absent_word_similarity, subject)
