@@ -29,7 +29,7 @@ from .draft import Draft, Line, Part, passage_key, render, words
 from .extractive import PRONOUN_OPENING, SAFETY_NET_KINDS, ExtractiveAnswerer, not_covered
 from .safety import QUALIFIERS, Qualifier
 from .subjects import names_one, subjects_in
-from .units import Unit, says_something, split_units
+from .units import Unit, is_lead_in, says_something, split_units
 
 _LABEL = re.compile(r"^(?P<label>[^:]{3,80}?):\s+\S")
 """A list item written "Label: explanation" ("Pinch the soft part of the nose: Use your thumb ...")."""
@@ -124,7 +124,7 @@ def section_points(passage: Hit, stats: CorpusStats | None = None) -> list[Point
             raw = m.group(0).strip() if m else "-"
             points.append(Point([u], "-" if raw in "*•+" else raw))
         else:
-            lead_in = u.text.rstrip().endswith(":")
+            lead_in = is_lead_in(u.text)
             same_paragraph = (
                 points
                 and not points[-1].is_item
@@ -211,7 +211,7 @@ def lead_in(units: list[Unit], item: Unit) -> Unit | None:
     before = [u for u in units if u.start < item.start]
     for u in reversed(before):
         if not u.is_item:
-            return u if u.text.rstrip().endswith(":") else None
+            return u if is_lead_in(u.text) else None
     return None
 
 
@@ -220,7 +220,7 @@ def _without_lone_lead_ins(lines: list[Line]) -> list[Line]:
     return [
         ln
         for i, ln in enumerate(lines)
-        if not (ln.unit is not None and ln.text.rstrip().endswith(":"))
+        if not (ln.unit is not None and is_lead_in(ln.text))
         or (i + 1 < len(lines) and bool(lines[i + 1].marker))
     ]
 
@@ -329,7 +329,7 @@ class Composer:
                     for ln in lines
                     if ln.unit is None
                     or ln.marker[:1].isdigit()
-                    or ln.text.rstrip().endswith(":")
+                    or is_lead_in(ln.text)
                     or not draft.cites(section.hit, ln.unit)
                 ]
             )
@@ -357,7 +357,7 @@ class Composer:
                     ln
                     for ln in part.lines
                     if ln.unit is None
-                    or not (draft.cites(ln.hit, ln.unit) or (ln.text in said and not ln.text.rstrip().endswith(":")))
+                    or not (draft.cites(ln.hit, ln.unit) or (ln.text in said and not is_lead_in(ln.text)))
                 ]
             )
             cost = sum(words(ln.text) for ln in part.lines)
@@ -383,7 +383,7 @@ class Composer:
         units = [u for u in split_units(doctor.hit.text) if says_something(u, doctor.heading, stats)]
         if not units:
             return None
-        picked = units[:2] if units[0].text.rstrip().endswith(":") and len(units) > 1 else units[:1]
+        picked = units[:2] if is_lead_in(units[0].text) and len(units) > 1 else units[:1]
         added = replace(doctor.hit, dense_score=None, score=0.0)  # it closes the answer: not ranked for the question
         lines = [Line(u.text, added, u, "-" if u.is_item else "") for u in picked]
         return Part(lines, label=f"{doctor.heading or 'When to see a doctor'}:")
@@ -405,7 +405,7 @@ class Composer:
         named = False
         for s in sections:
             units = [u for u in split_units(s.hit.text) if says_something(u, s.heading, stats)]
-            naming = [u for u in units if group.passage.search(u.text) and not u.text.rstrip().endswith(":")]
+            naming = [u for u in units if group.passage.search(u.text) and not is_lead_in(u.text)]
             named = named or bool(naming) or bool(group.passage.search(s.heading))
             if s is lead or DOCTOR in section_kinds(s.heading, s.hit.text) or group.passage.search(s.heading):
                 found.extend((s.hit, u, units) for u in naming)

@@ -15,7 +15,7 @@ from ..text import cut_at_word
 from ..types import Answer, Citation, Hit
 from .boilerplate import CorpusStats
 from .draft import Draft, Line, Part, render
-from .units import Unit, says_something, split_units
+from .units import Unit, is_lead_in, says_something, split_units
 
 _CONNECTIVE = re.compile(
     r"^(?:and|but|or|so|then|also|however|therefore|thus|still|yet|instead|otherwise|besides|moreover"
@@ -148,7 +148,7 @@ def _with_lead_ins(units: list[Unit], chosen: list[Unit]) -> list[Unit]:
         if not u.is_item:
             continue
         before = [v for v in units if v.passage == u.passage and v.start < u.start and not v.is_item]
-        if before and before[-1].text.rstrip().endswith(":") and before[-1] not in out:
+        if before and is_lead_in(before[-1].text) and before[-1] not in out:
             # only when nothing but list items stand between the lead-in and this item
             lead = before[-1]
             if all(v.is_item for v in units if v.passage == u.passage and lead.start < v.start < u.start):
@@ -161,7 +161,7 @@ def _without_lone_lead_ins(units: list[Unit], chosen: list[Unit]) -> list[Unit]:
     whose items was chosen: alone it promises what the answer does not give."""
     kept = []
     for u in chosen:
-        if not u.is_item and u.text.rstrip().endswith(":"):
+        if not u.is_item and is_lead_in(u.text):
             after = [v for v in units if v.passage == u.passage and v.start > u.start]
             items = []
             for v in after:

@@ -73,6 +73,11 @@ def _between(pattern: re.Pattern, text: str, a: int, b: int) -> list[tuple[int, 
     return spans
 
 
+def is_lead_in(text: str) -> bool:
+    """Whether a sentence introduces the list after it ("See a GP if:"): it ends in a colon."""
+    return text.rstrip().endswith(":")
+
+
 def says_something(unit: Unit, section: str = "", stats: CorpusStats | None = None) -> bool:
     """False for what carries no answer: site boilerplate (measured over the store, when `stats`
     is given), reference titles, bare lists of names, a reference list's section, and a sentence
@@ -109,4 +114,4 @@ def snippet(text: str, units: list[Unit]) -> str:
     return " … ".join(u.text for u in units)
 
 
-__all__ = ["MAX_UNIT_CHARS", "SNIPPET_CHARS", "Unit", "says_something", "snippet", "split_units"]
+__all__ = ["MAX_UNIT_CHARS", "SNIPPET_CHARS", "Unit", "is_lead_in", "says_something", "snippet", "split_units"]
