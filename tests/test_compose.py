@@ -174,6 +174,20 @@ def test_a_list_is_read_with_the_sentence_that_introduces_it_not_the_whole_parag
     assert content_kinds(steps) == {TREATMENT}
 
 
+def test_a_point_labelled_with_a_noun_is_read_by_its_explanation():
+    """ "Label: explanation" items whose labels are nouns or phrases ("Evenings", "Before bed") are
+    instructions when their explanations are; a list of labelled facts is not."""
+    steps = (
+        "Try these, in order:\n"
+        "1. Mornings: Rinse your face with cool water.\n"
+        "2. Through the day: Keep your hands off it.\n"
+        "3. Before bed: Put on a thin layer of cream."
+    )
+    assert section_kinds("A simple routine", steps) == {TREATMENT}
+    facts = "1. Mornings: The skin is often driest.\n2. Evenings: Most people notice it less."
+    assert TREATMENT not in section_kinds("A simple routine", facts)
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [

@@ -368,6 +368,9 @@ _IMPERATIVE = re.compile(
 )
 """A sentence or list item that opens as an instruction: a verb, then its object or particle ("Soak the
 foot", "Cool it down", "Clean your tools") -- how instructions are written in English."""
+_LABELLED = re.compile(r"^[^:]{3,60}:\s+(?=\S)")
+"""The label of a point written "Label: explanation" ("Soften: Hold a warm flannel against your lips"):
+the explanation may carry the instruction when the label is a noun or a phrase."""
 MIN_CONTENT_SHARE = 0.34
 """The share of a section's sentences that must be worded as a kind for the section to offer it."""
 
@@ -395,7 +398,9 @@ def content_kinds(text: str) -> frozenset[str]:
         kind: sum(bool(p.search(u) or (i and p.search(i))) for u, i in units) / len(units)
         for kind, p in _SENTENCE_CUES.items()
     }
-    shares[TREATMENT] = sum(bool(_IMPERATIVE.match(u)) for u, _ in units) / len(units)
+    shares[TREATMENT] = sum(bool(_IMPERATIVE.match(u) or _IMPERATIVE.match(_LABELLED.sub("", u))) for u, _ in units) / len(
+        units
+    )
     best = max(shares.values())
     if best < MIN_CONTENT_SHARE:
         return frozenset()
