@@ -188,6 +188,19 @@ def test_a_point_labelled_with_a_noun_is_read_by_its_explanation():
     assert TREATMENT not in section_kinds("A simple routine", facts)
 
 
+def test_a_time_inside_an_instruction_is_how_to_do_it_not_how_long_it_lasts():
+    steps = (
+        "Go through these in order:\n"
+        "- Sit down: Rest quietly for a few minutes.\n"
+        "- Cool the swelling: Hold a cold pack on it for up to 20 minutes.\n"
+        "- Treat the pain: Take paracetamol if you need it.\n"
+        "- Get help: Keep someone with you for the first 24 hours."
+    )
+    assert section_kinds("Your next hour", steps) == {TREATMENT}
+    lasting = "The lump goes down within a few days. The colour fades over two weeks. Soreness lasts about a week."
+    assert section_kinds("Day by day", lasting) == {DURATION}
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [

@@ -394,13 +394,14 @@ def content_kinds(text: str) -> frozenset[str]:
     units = [(u, i) for u, i in units if len(u.split()) >= 3]
     if not units:
         return frozenset()
+    told = [bool(_IMPERATIVE.match(u) or _IMPERATIVE.match(_LABELLED.sub("", u))) for u, _ in units]
     shares = {
-        kind: sum(bool(p.search(u) or (i and p.search(i))) for u, i in units) / len(units)
+        # a time in an instruction ("Hold a cold pack on it for 10 minutes") says how to do it, not how long it lasts
+        kind: sum(bool(p.search(u) or (i and p.search(i))) and not (kind == DURATION and t) for (u, i), t in zip(units, told, strict=True))
+        / len(units)
         for kind, p in _SENTENCE_CUES.items()
     }
-    shares[TREATMENT] = sum(bool(_IMPERATIVE.match(u) or _IMPERATIVE.match(_LABELLED.sub("", u))) for u, _ in units) / len(
-        units
-    )
+    shares[TREATMENT] = sum(told) / len(units)
     best = max(shares.values())
     if best < MIN_CONTENT_SHARE:
         return frozenset()
