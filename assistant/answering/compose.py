@@ -225,6 +225,23 @@ def _without_lone_lead_ins(lines: list[Line]) -> list[Line]:
     ]
 
 
+def _continues(draft: Draft, hit: Hit, lines: list[Line]) -> bool:
+    """Whether `lines` open with the lead-in that the answer's last lead part quotes with one of its items
+    (a group's line: "Anyone can overheat, but the risk is higher for: - people over 65"), so that their
+    items continue that list rather than repeat its lead-in."""
+    if not draft.lead or len(lines) < 2 or lines[0].unit is None or not is_lead_in(lines[0].text):
+        return False
+    before = draft.lead[-1].lines
+    return (
+        bool(lines[1].marker)
+        and bool(before[-1].marker)
+        and any(
+            ln.unit is not None and ln.hit is not None and passage_key(ln.hit) == passage_key(hit) and ln.text == lines[0].text
+            for ln in before
+        )
+    )
+
+
 class Composer:
     """Puts an answer together from the routed passages of one question (see the module doc)."""
 
@@ -334,6 +351,11 @@ class Composer:
                 ]
             )
             if not lines:
+                continue
+            if _continues(draft, section.hit, lines):  # the group's item led with its list's lead-in: the
+                # rest of that list follows it, under the same lead-in, not under a second copy of it
+                draft.lead[-1].lines.extend(lines[1:])
+                left -= sum(words(ln.text) for ln in lines[1:])
                 continue
             if label.endswith(":") and lines[0].unit is not points[0].units[0] and not lines[0].marker:
                 label = ""  # what needed the heading was said before
