@@ -455,3 +455,25 @@ def test_a_lead_in_whose_only_item_was_said_before_is_not_left_alone(tmp_path, e
     for i, line in enumerate(lines):  # every lead-in has an item after it
         if re.sub(r" \[\d+\]$", "", line).endswith(":") and not line.startswith("**"):
             assert i + 1 < len(lines) and lines[i + 1].startswith("- "), answer.text
+
+
+def test_a_list_keeps_its_one_and_two_word_items(tmp_path, embedder):
+    """ "- fever", "2. Smoke." are points of the article's list like any other: quoting the list whole keeps
+    them, in their places."""
+    answer = _ask_one_article(
+        tmp_path,
+        embedder,
+        "thirst.md",
+        "---\ntitle: Heat illness\n---\n\n# Heat illness\n\nHeat illness happens when the body overheats.\n\n"
+        "## What are the signs of heat illness?\n\nEarly signs include:\n\n- feeling thirsty\n"
+        "- a headache that builds through the afternoon\n- cramps\n- feeling sick or dizzy when you stand up\n",
+        "what are the signs of heat illness?",
+    )
+    items = [re.sub(r" \[\d+\]$", "", line) for line in answer.text.split("\n") if line.startswith("- ")]
+    assert items == [
+        "- feeling thirsty",
+        "- a headache that builds through the afternoon",
+        "- cramps",
+        "- feeling sick or dizzy when you stand up",
+    ], answer.text
+    assert citation_problems(answer) == []

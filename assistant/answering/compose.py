@@ -115,7 +115,7 @@ class Point:
 
 def section_points(passage: Hit, stats: CorpusStats | None = None) -> list[Point]:
     """The points of a section passage, in order (boilerplate, references and cut sentences left out)."""
-    units = [u for u in split_units(passage.text) if says_something(u, passage.section, stats)]
+    units = [u for u in split_units(passage.text, short_items=True) if says_something(u, passage.section, stats)]
     points: list[Point] = []
     for u in units:
         if u.is_item:

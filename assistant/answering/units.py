@@ -37,8 +37,10 @@ class Unit:
     is_item: bool
 
 
-def split_units(text: str, passage: int = 0) -> list[Unit]:
-    """Sentences and list items of a text; each unit's text is text[start:end]."""
+def split_units(text: str, passage: int = 0, short_items: bool = False) -> list[Unit]:
+    """Sentences and list items of a text of at least 3 words; each unit's text is text[start:end].
+    `short_items`: list items of one or two words too ("- feeling thirsty", "- a headache"), which are
+    points of a list quoted whole but too short to stand alone as a sentence picked for an answer."""
     units: list[Unit] = []
     offset = 0
     for line in text.split("\n"):
@@ -56,7 +58,7 @@ def split_units(text: str, passage: int = 0) -> list[Unit]:
         for a, b in pieces:
             piece = body[a:b].strip()
             start = body_start + a + (len(body[a:b]) - len(body[a:b].lstrip()))
-            if len(piece.split()) < 3:
+            if len(piece.split()) < (1 if marker and short_items else 3):
                 continue
             piece = cut_at_word(piece, MAX_UNIT_CHARS)
             units.append(Unit(passage, start, start + len(piece), piece, bool(marker)))
