@@ -26,6 +26,9 @@ URGENT = [
     ("heavy bleeding from a cut on my leg", "bleeding"),
     ("coughing up blood this morning", "bleeding"),
     ("my throat is swelling after eating peanuts", "allergic"),
+    ("got a rash and now my lips r swelling up a bit", "allergic"),
+    ("his tongue has gone all swollen after the wasp sting", "allergic"),
+    ("her throat started to close after the prawns", "allergic"),
     ("she fainted and is unresponsive", "seizure"),
     ("my toddler swallowed bleach", "poisoning"),
     ("a deep burn from boiling oil on my arm", "burns"),
@@ -44,6 +47,8 @@ NOT_URGENT = [
     "heartburn after dinner",
     "how much water should I drink when it is hot?",
     "can snoring be stopped?",
+    "my face gets red and blotchy when I drink wine",
+    "sore throat and swollen glands in my neck",
     "what is the best stroke for swimming with a sore back",  # not 'stroke' the illness, but we accept this one
 ]
 

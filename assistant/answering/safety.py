@@ -96,7 +96,10 @@ WARNING_SIGNS: tuple[WarningSign, ...] = (
     _sign(
         "a severe allergic reaction",
         r"anaphyla",
-        r"(?:throat|tongue|lips?|face) (?:is |are |keeps? |started )?(?:swelling|swollen|closing)",
+        # "my lips are swelling up", "lips r swelling", "tongue has gone all swollen", "throat started to close"
+        r"(?:throat|tongue|lips?|face) (?:(?:is|are|r|has|have|had|keeps?|kept|started|starting|seems?|seemed|feels?"
+        r"|felt|gone|going|getting|got|become|became|begun|began|all|a bit|really|so|very|now|also|suddenly) ){0,3}"
+        r"(?:swelling|swollen|swelled|closing|to (?:swell|close))",
         r"swelling of (?:my |the |his |her )?(?:throat|tongue|lips?|face)",
     ),
     _sign(
