@@ -186,6 +186,13 @@ def test_a_point_labelled_with_a_noun_is_read_by_its_explanation():
     assert section_kinds("A simple routine", steps) == {TREATMENT}
     facts = "1. Mornings: The skin is often driest.\n2. Evenings: Most people notice it less."
     assert TREATMENT not in section_kinds("A simple routine", facts)
+    # what happens, in gerunds and noun clauses, is not what to do
+    causes = (
+        "1. Cutting nails the wrong way: Trimming them short lets the skin fold over.\n"
+        "2. Damp feet: Skin that stays wet goes soft.\n"
+        "3. Injury: Stubbing your toe can change how the nail grows."
+    )
+    assert TREATMENT not in section_kinds("What pushes it in", causes)
 
 
 def test_a_time_inside_an_instruction_is_how_to_do_it_not_how_long_it_lasts():

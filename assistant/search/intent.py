@@ -363,11 +363,14 @@ def section_kinds(heading: str, text: str = "") -> frozenset[str]:
 
 _IMPERATIVE = re.compile(
     r"^(?!(?:a|an|the|this|that|these|those|it|its|they|their|you|your|he|she|we|our|some|any|most|many|if|when|in|on|at|for|with)\b)"
-    r"[A-Za-z]+(?: [a-z]+)? (?:the|your|a|an|it|them|any|some|this|that|their|his|her|up|down|out|off|away|plenty|enough|regular)\b",
+    r"(?![a-z]{3,}ing\b)"
+    r"[A-Za-z]+(?: [a-z]+)? (?:the|your|a|an|it|them|any|some|this|their|his|her|up|down|out|off|away|plenty|enough|regular)\b",
     re.IGNORECASE,
 )
 """A sentence or list item that opens as an instruction: a verb, then its object or particle ("Soak the
-foot", "Cool it down", "Clean your tools") -- how instructions are written in English."""
+foot", "Cool it down", "Clean your tools") -- how instructions are written in English. Not a gerund
+("Cutting nails the wrong way", "Stubbing your toe": what happens) nor a noun and its clause ("Skin that
+stays damp")."""
 _LABELLED = re.compile(r"^[^:]{3,60}:\s+(?=\S)")
 """The label of a point written "Label: explanation" ("Soften: Hold a warm flannel against your lips"):
 the explanation may carry the instruction when the label is a noun or a phrase."""
