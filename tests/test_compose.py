@@ -484,3 +484,22 @@ def test_a_list_keeps_its_one_and_two_word_items(tmp_path, embedder):
         "- feeling sick or dizzy when you stand up",
     ], answer.text
     assert citation_problems(answer) == []
+
+
+def test_an_article_written_for_the_group_is_not_led_by_a_line_for_the_group(tmp_path, embedder):
+    """Over "Teething: helping your baby", every line is for babies: "my baby" does not pull the doctor
+    section's line about babies in front of the section that answers the question."""
+    answer = _ask_one_article(
+        tmp_path,
+        embedder,
+        "teeth.md",
+        "---\ntitle: Teething: helping your baby through new teeth\n---\n\n# Teething: helping your baby through new "
+        "teeth\n\nMost babies get their first tooth at around six months.\n\n"
+        "## Soothing sore gums\n\n- give your baby a chilled teething ring to chew\n"
+        "- rub the sore gum gently with a clean finger\n\n"
+        "## When to get help\n\nCall 999 if your baby has a rash that does not fade under a glass.\n",
+        "how can I soothe my baby's sore gums?",
+    )
+    assert not answer.text.startswith("**For children:**"), answer.text
+    assert answer.text.split("\n")[0].startswith(("**Soothing sore gums:**", "- give your baby")), answer.text
+    assert citation_problems(answer) == []

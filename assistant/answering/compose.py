@@ -273,6 +273,8 @@ class Composer:
         draft = Draft()
         medicine = next((s.text for s in subjects_in(question) if s.kind == "medicine" and names_one(s)), None)
         for group in named_groups(f"{question}\n{groups_in}"):
+            if lead is not None and group.passage.search(lead.hit.title):
+                continue  # the article is written for the group ("Teething: helping your baby ..."): all of it is theirs
             found = self.group_lines(group, qv, sections, lead, stats)
             if found is None:
                 draft.lead.append(Part([Line(group.note_for(medicine))]))
