@@ -193,6 +193,12 @@ def test_a_point_labelled_with_a_noun_is_read_by_its_explanation():
         "3. Injury: Stubbing your toe can change how the nail grows."
     )
     assert TREATMENT not in section_kinds("What pushes it in", causes)
+    # a label continued in lower case is a description, not a label and its instruction
+    signs = "- Blisters: fluid under the skin\n- Redness: skin around the bite\n- Itching: worse at night"
+    assert TREATMENT not in section_kinds("Day to day", signs)
+    # "Symptoms clear up" says what happens: a particle makes an instruction only after the verb or "it"/"them"
+    lasting = "Symptoms clear up within a week. Ulcers heal in 1 to 2 weeks. Blisters dry up within a few days."
+    assert section_kinds("Day to day", lasting) == {DURATION}
 
 
 def test_a_time_inside_an_instruction_is_how_to_do_it_not_how_long_it_lasts():
@@ -392,6 +398,7 @@ def test_a_line_that_leads_is_not_said_again_and_the_rest_of_its_list_follows_it
     assert text.count("Some people are more likely to get ill in the cold:") == 1, text
     lines = [re.sub(r" \[\d+\]$", "", line) for line in text.split("\n")]
     assert lines[1:4] == ["Some people are more likely to get ill in the cold:", "- people over 65", "- babies and young children"]
+    assert "Cold weather makes the body work harder" not in text, text  # no sentence picked to fill the body
     assert citation_problems(answer) == []
 
 
@@ -503,3 +510,17 @@ def test_an_article_written_for_the_group_is_not_led_by_a_line_for_the_group(tmp
     assert not answer.text.startswith("**For children:**"), answer.text
     assert answer.text.split("\n")[0].startswith(("**Soothing sore gums:**", "- give your baby")), answer.text
     assert citation_problems(answer) == []
+
+
+def test_an_article_for_children_with_a_section_for_babies_still_leads_with_the_babies_line(tmp_path, embedder):
+    answer = _ask_one_article(
+        tmp_path,
+        embedder,
+        "paracetamol.md",
+        "---\ntitle: Paracetamol for children\n---\n\n# Paracetamol for children\n\nParacetamol eases pain and "
+        "fever in children.\n\n## How much to give\n\n- age 2 to 4: 5 ml up to four times a day\n"
+        "- age 4 to 8: 7.5 ml up to four times a day\n\n## Babies\n\nBabies born early need a lower dose: ask a "
+        "pharmacist.\n",
+        "how much paracetamol can I give my baby?",
+    )
+    assert answer.text.startswith("**For children:**"), answer.text  # a section for some of them: their line leads

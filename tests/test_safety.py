@@ -29,6 +29,7 @@ URGENT = [
     ("got a rash and now my lips r swelling up a bit", "allergic"),
     ("his tongue has gone all swollen after the wasp sting", "allergic"),
     ("her throat started to close after the prawns", "allergic"),
+    ("my throat feels like it's closing up", "allergic"),
     ("she fainted and is unresponsive", "seizure"),
     ("my toddler swallowed bleach", "poisoning"),
     ("a deep burn from boiling oil on my arm", "burns"),
@@ -49,6 +50,10 @@ NOT_URGENT = [
     "can snoring be stopped?",
     "my face gets red and blotchy when I drink wine",
     "sore throat and swollen glands in my neck",
+    "my throat has swollen glands and it hurts",
+    "my tongue has swollen taste buds",
+    "is it normal for my face to swell in pregnancy?",
+    "my face got swollen after the dentist",
     "what is the best stroke for swimming with a sore back",  # not 'stroke' the illness, but we accept this one
 ]
 

@@ -225,6 +225,18 @@ def _without_lone_lead_ins(lines: list[Line]) -> list[Line]:
     ]
 
 
+def _written_for(group: Qualifier, question: str, title: str, sections: list[SectionPassage]) -> bool:
+    """Whether an article is written for the group: its title names them ("Teething: helping your baby ...",
+    "Chronic diarrhoea in children"), and no section heading names them as the question does where the title
+    does not ("Paracetamol for children" › "Babies", asked about a baby: the babies' line still leads)."""
+
+    def names(text: str) -> set[str]:
+        return {re.sub(r"ies$", "y", m.group(0).lower()).rstrip("s") for m in group.passage.finditer(text)}
+
+    in_title, asked = names(title), names(question)
+    return bool(in_title) and not any((names(s.heading) & asked) - in_title for s in sections)
+
+
 def _continues(draft: Draft, hit: Hit, lines: list[Line]) -> bool:
     """Whether `lines` open with the lead-in that the answer's last lead part quotes with one of its items
     (a group's line: "Anyone can overheat, but the risk is higher for: - people over 65"), so that their
@@ -273,7 +285,7 @@ class Composer:
         draft = Draft()
         medicine = next((s.text for s in subjects_in(question) if s.kind == "medicine" and names_one(s)), None)
         for group in named_groups(f"{question}\n{groups_in}"):
-            if lead is not None and group.passage.search(lead.hit.title):
+            if lead is not None and _written_for(group, f"{question}\n{groups_in}", lead.hit.title, sections):
                 continue  # the article is written for the group ("Teething: helping your baby ..."): all of it is theirs
             found = self.group_lines(group, qv, sections, lead, stats)
             if found is None:
@@ -291,7 +303,7 @@ class Composer:
         budget = max(self.budget - draft.words(), self.budget // 3)
         if lead is not None:
             draft.body = self._quote(lead, sections, draft, budget, stats)
-        if not draft.body:
+        if not draft.body and not draft.quoted:
             draft.body = self._trim(self.sentences.parts(question, passages, qv, kind=kind, stats=stats), draft, budget)
         if not draft.body and not draft.lead:
             return not_covered(question, passages)
@@ -356,12 +368,17 @@ class Composer:
                 continue
             if _continues(draft, section.hit, lines):  # the group's item led with its list's lead-in: the
                 # rest of that list follows it, under the same lead-in, not under a second copy of it
-                draft.lead[-1].lines.extend(lines[1:])
-                left -= sum(words(ln.text) for ln in lines[1:])
+                end = next((i for i, ln in enumerate(lines[1:], 1) if not ln.marker), len(lines))
+                draft.lead[-1].lines.extend(lines[1:end])
+                draft.quoted = True
+                left -= sum(words(ln.text) for ln in lines[1:end])
+                lines, label = lines[end:], ""
+            if not lines and not more:
                 continue
-            if label.endswith(":") and lines[0].unit is not points[0].units[0] and not lines[0].marker:
+            if lines and label.endswith(":") and lines[0].unit is not points[0].units[0] and not lines[0].marker:
                 label = ""  # what needed the heading was said before
-            parts.append(Part(lines, label=label))
+            if lines:
+                parts.append(Part(lines, label=label))
             if more:
                 note = f"*The article gives {more} more point{'s' if more != 1 else ''} in this section.*"
                 parts.append(Part([Line(note)]))

@@ -40,6 +40,8 @@ class Draft:
     closing: Part | None = None
     qualifier_notes: list[str] = field(default_factory=list)
     """The lead's notes that no passage addresses the group the question names."""
+    quoted: bool = False
+    """The answering section was quoted (in the body, or its list continued in the lead)."""
 
     def words(self) -> int:
         return sum(words(line.text) for part in self.lead + self.body for line in part.lines)

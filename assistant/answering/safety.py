@@ -97,9 +97,11 @@ WARNING_SIGNS: tuple[WarningSign, ...] = (
         "a severe allergic reaction",
         r"anaphyla",
         # "my lips are swelling up", "lips r swelling", "tongue has gone all swollen", "throat started to close"
-        r"(?:throat|tongue|lips?|face) (?:(?:is|are|r|has|have|had|keeps?|kept|started|starting|seems?|seemed|feels?"
-        r"|felt|gone|going|getting|got|become|became|begun|began|all|a bit|really|so|very|now|also|suddenly) ){0,3}"
-        r"(?:swelling|swollen|swelled|closing|to (?:swell|close))",
+        r"face (?:is |are |keeps? |started )?(?:swelling|swollen|closing)",
+        r"(?:throat|tongue|lips?) (?:(?:is|are|r|has|have|had|been|keeps?|kept|started|starting|seems?|seemed|feels?"
+        r"|felt|like|it's|gone|going|getting|got|become|became|begun|began|all|a bit|really|so|very|now|also|suddenly) ){0,3}"
+        r"(?:swelling|swollen(?! (?:glands?|tonsils?|taste buds?|lymph|nodes?))|swelled|closing"
+        r"|(?:started|starting|began|begun|beginning|going|seems?|seemed) to (?:swell|close))",
         r"swelling of (?:my |the |his |her )?(?:throat|tongue|lips?|face)",
     ),
     _sign(

@@ -367,13 +367,20 @@ _IMPERATIVE = re.compile(
     r"[A-Za-z]+(?: [a-z]+)? (?:the|your|a|an|it|them|any|some|this|their|his|her|up|down|out|off|away|plenty|enough|regular)\b",
     re.IGNORECASE,
 )
+_PLAIN_IMPERATIVE = re.compile(
+    _IMPERATIVE.pattern.replace("|up|down|out|off|away", "") + r"|^[A-Za-z]+(?: it| them)? (?:up|down|out|off|away)\b",
+    re.IGNORECASE,
+)
+"""An instruction beyond doubt: a particle only straight after the verb or "it"/"them" ("Sit down", "Cool it
+down"); "Symptoms clear up within a week" says how long, though `_IMPERATIVE` reads an instruction in it too."""
 """A sentence or list item that opens as an instruction: a verb, then its object or particle ("Soak the
 foot", "Cool it down", "Clean your tools") -- how instructions are written in English. Not a gerund
 ("Cutting nails the wrong way", "Stubbing your toe": what happens) nor a noun and its clause ("Skin that
 stays damp")."""
-_LABELLED = re.compile(r"^[^:]{3,60}:\s+(?=\S)")
+_LABELLED = re.compile(r"^[^:]{3,60}:\s+(?=[A-Z])")
 """The label of a point written "Label: explanation" ("Soften: Hold a warm flannel against your lips"):
-the explanation may carry the instruction when the label is a noun or a phrase."""
+the explanation may carry the instruction when the label is a noun or a phrase. An explanation in lower
+case continues the label ("Blisters: fluid under the skin"): no sentence of its own."""
 MIN_CONTENT_SHARE = 0.34
 """The share of a section's sentences that must be worded as a kind for the section to offer it."""
 
@@ -398,9 +405,10 @@ def content_kinds(text: str) -> frozenset[str]:
     if not units:
         return frozenset()
     told = [bool(_IMPERATIVE.match(u) or _IMPERATIVE.match(_LABELLED.sub("", u))) for u, _ in units]
+    plainly = [bool(_PLAIN_IMPERATIVE.match(u) or _PLAIN_IMPERATIVE.match(_LABELLED.sub("", u))) for u, _ in units]
     shares = {
         # a time in an instruction ("Hold a cold pack on it for 10 minutes") says how to do it, not how long it lasts
-        kind: sum(bool(p.search(u) or (i and p.search(i))) and not (kind == DURATION and t) for (u, i), t in zip(units, told, strict=True))
+        kind: sum(bool(p.search(u) or (i and p.search(i))) and not (kind == DURATION and t) for (u, i), t in zip(units, plainly, strict=True))
         / len(units)
         for kind, p in _SENTENCE_CUES.items()
     }
