@@ -524,3 +524,19 @@ def test_an_article_for_children_with_a_section_for_babies_still_leads_with_the_
         "how much paracetamol can I give my baby?",
     )
     assert answer.text.startswith("**For children:**"), answer.text  # a section for some of them: their line leads
+
+
+
+def test_a_section_for_a_group_does_not_lead_a_question_that_does_not_name_it(tmp_path, embedder):
+    """ "Sleeping after a knock › Knocks in little ones" is for babies: an adult asking whether it is ok to sleep
+    gets the general section, though only the babies' one reads as instructions."""
+    text = (
+        "---\ntitle: Knocks to the head\n---\n\n# Knocks to the head\n\nMost knocks to the head are minor.\n\n"
+        "## Sleeping after a knock\n\nIt is fine to sleep after a minor knock, and rest helps you recover. "
+        "Someone should check that you wake easily the first night.\n\n"
+        "### Knocks in little ones\n\nWatch your baby closely for a day. Take your baby to a doctor if they are "
+        "sick or very drowsy. Keep your baby's routine as normal as you can.\n"
+    )
+    answer = _ask_one_article(tmp_path, embedder, "head.md", text, "is it ok to go to sleep after hitting my head?")
+    assert answer.text.startswith("It is fine to sleep after a minor knock"), answer.text
+    assert citation_problems(answer) == []

@@ -159,7 +159,9 @@ class Asker:
             refusal = self.coverage.refusal(q, hits, qv)
         kind = question_kind(q)
         passages, article = (
-            route(self.retriever, kind, hits, qv, self.settings.answer_passages) if refusal is None else (hits, [])
+            route(self.retriever, kind, hits, qv, self.settings.answer_passages, f"{question}\n{q}")
+            if refusal is None
+            else (hits, [])
         )
         stats = self.stats()
 

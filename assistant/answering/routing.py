@@ -7,12 +7,13 @@ import numpy as np
 
 from ..search.intent import answers_kind, section_kinds
 from ..search.retrieval import Retriever, as_hit
+from ..text import SECTION_SEP
 from ..types import Chunk, Hit
-from .compose import article_sections
+from .compose import article_sections, named_groups
 
 
 def route(
-    retriever: Retriever, kind: str | None, hits: list[Hit], qv: np.ndarray, n: int
+    retriever: Retriever, kind: str | None, hits: list[Hit], qv: np.ndarray, n: int, question: str = ""
 ) -> tuple[list[Hit], list[Chunk]]:
     """The passages to answer from, led by the section of the best article that answers the
     question's kind ("why ..." -> its causes section), and that article's chunks (the whole article,
@@ -29,9 +30,14 @@ def route(
         same = [i for i, h in enumerate(passages[:n]) if (h.root, h.source) == (lead.root, lead.source)]
         # first a section of the kind itself, then one that also answers it (a duration question: the
         # section that says how long, else the one that says what to do)
+        asked = {g.name for g in named_groups(question)}
+
+        def for_others(heading: str) -> bool:  # "Knocks in little ones" does not lead a question about an adult
+            return any(g.name not in asked for g in named_groups(heading.rpartition(SECTION_SEP)[2]))
+
         for answers in (
-            lambda heading: kind in section_kinds(heading, texts.get(heading, "")),
-            lambda heading: answers_kind(heading, kind, texts.get(heading, "")),
+            lambda heading: kind in section_kinds(heading, texts.get(heading, "")) and not for_others(heading),
+            lambda heading: answers_kind(heading, kind, texts.get(heading, "")) and not for_others(heading),
         ):
             answering = [i for i in same if answers(passages[i].section)]
             if answering:
