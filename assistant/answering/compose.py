@@ -284,8 +284,9 @@ class Composer:
         lead = self._lead_section(passages, sections)
         draft = Draft()
         medicine = next((s.text for s in subjects_in(question) if s.kind == "medicine" and names_one(s)), None)
-        for group in named_groups(f"{question}\n{groups_in}"):
-            if lead is not None and _written_for(group, f"{question}\n{groups_in}", lead.hit.title, sections):
+        asked = f"{question}\n{groups_in}"
+        for group in named_groups(asked):
+            if lead is not None and _written_for(group, asked, lead.hit.title, sections):
                 continue  # the article is written for the group ("Teething: helping your baby ..."): all of it is theirs
             found = self.group_lines(group, qv, sections, lead, stats)
             if found is None:

@@ -28,16 +28,17 @@ def route(
         for section in article_sections(article):  # a section's kind: its heading, else its sentences
             texts.setdefault(section.heading, section.hit.text)
         same = [i for i, h in enumerate(passages[:n]) if (h.root, h.source) == (lead.root, lead.source)]
+        asked = {g.name for g in named_groups(question)}
+        for_others = {  # "Knocks in little ones" does not lead a question about an adult
+            c.section
+            for c in article
+            if any(g.name not in asked for g in named_groups(c.section.rpartition(SECTION_SEP)[2]))
+        }
         # first a section of the kind itself, then one that also answers it (a duration question: the
         # section that says how long, else the one that says what to do)
-        asked = {g.name for g in named_groups(question)}
-
-        def for_others(heading: str) -> bool:  # "Knocks in little ones" does not lead a question about an adult
-            return any(g.name not in asked for g in named_groups(heading.rpartition(SECTION_SEP)[2]))
-
         for answers in (
-            lambda heading: kind in section_kinds(heading, texts.get(heading, "")) and not for_others(heading),
-            lambda heading: answers_kind(heading, kind, texts.get(heading, "")) and not for_others(heading),
+            lambda heading: kind in section_kinds(heading, texts.get(heading, "")) and heading not in for_others,
+            lambda heading: answers_kind(heading, kind, texts.get(heading, "")) and heading not in for_others,
         ):
             answering = [i for i in same if answers(passages[i].section)]
             if answering:

@@ -361,22 +361,26 @@ def section_kinds(heading: str, text: str = "") -> frozenset[str]:
     return frozenset(kinds)
 
 
-_IMPERATIVE = re.compile(
+_NOT_A_VERB = (
     r"^(?!(?:a|an|the|this|that|these|those|it|its|they|their|you|your|he|she|we|our|some|any|most|many|if|when|in|on|at|for|with)\b)"
     r"(?![a-z]{3,}ing\b)"
-    r"[A-Za-z]+(?: [a-z]+)? (?:the|your|a|an|it|them|any|some|this|their|his|her|up|down|out|off|away|plenty|enough|regular)\b",
-    re.IGNORECASE,
 )
-_PLAIN_IMPERATIVE = re.compile(
-    _IMPERATIVE.pattern.replace("|up|down|out|off|away", "") + r"|^[A-Za-z]+(?: it| them)? (?:up|down|out|off|away)\b",
-    re.IGNORECASE,
+_OBJECTS = r"the|your|a|an|it|them|any|some|this|their|his|her"
+_PARTICLES = r"up|down|out|off|away"
+_AMOUNTS = r"plenty|enough|regular"
+_IMPERATIVE = re.compile(
+    _NOT_A_VERB + rf"[A-Za-z]+(?: [a-z]+)? (?:{_OBJECTS}|{_PARTICLES}|{_AMOUNTS})\b", re.IGNORECASE
 )
-"""An instruction beyond doubt: a particle only straight after the verb or "it"/"them" ("Sit down", "Cool it
-down"); "Symptoms clear up within a week" says how long, though `_IMPERATIVE` reads an instruction in it too."""
 """A sentence or list item that opens as an instruction: a verb, then its object or particle ("Soak the
 foot", "Cool it down", "Clean your tools") -- how instructions are written in English. Not a gerund
 ("Cutting nails the wrong way", "Stubbing your toe": what happens) nor a noun and its clause ("Skin that
 stays damp")."""
+_PLAIN_IMPERATIVE = re.compile(
+    _NOT_A_VERB + rf"[A-Za-z]+(?: [a-z]+)? (?:{_OBJECTS}|{_AMOUNTS})\b|^[A-Za-z]+(?: it| them)? (?:{_PARTICLES})\b",
+    re.IGNORECASE,
+)
+"""An instruction beyond doubt: a particle only straight after the verb or "it"/"them" ("Sit down", "Cool it
+down"); "Symptoms clear up within a week" says how long, though `_IMPERATIVE` reads an instruction in it too."""
 _LABELLED = re.compile(r"^[^:]{3,60}:\s+(?=[A-Z])")
 """The label of a point written "Label: explanation" ("Soften: Hold a warm flannel against your lips"):
 the explanation may carry the instruction when the label is a noun or a phrase. An explanation in lower
@@ -404,8 +408,9 @@ def content_kinds(text: str) -> frozenset[str]:
     units = [(u, i) for u, i in units if len(u.split()) >= 3]
     if not units:
         return frozenset()
-    told = [bool(_IMPERATIVE.match(u) or _IMPERATIVE.match(_LABELLED.sub("", u))) for u, _ in units]
-    plainly = [bool(_PLAIN_IMPERATIVE.match(u) or _PLAIN_IMPERATIVE.match(_LABELLED.sub("", u))) for u, _ in units]
+    explained = [(u, _LABELLED.sub("", u)) for u, _ in units]  # a point, and its explanation after any label
+    told = [bool(_IMPERATIVE.match(u) or _IMPERATIVE.match(e)) for u, e in explained]
+    plainly = [bool(_PLAIN_IMPERATIVE.match(u) or _PLAIN_IMPERATIVE.match(e)) for u, e in explained]
     shares = {
         # a time in an instruction ("Hold a cold pack on it for 10 minutes") says how to do it, not how long it lasts
         kind: sum(bool(p.search(u) or (i and p.search(i))) and not (kind == DURATION and t) for (u, i), t in zip(units, plainly, strict=True))
