@@ -540,3 +540,36 @@ def test_a_section_for_a_group_does_not_lead_a_question_that_does_not_name_it(tm
     answer = _ask_one_article(tmp_path, embedder, "head.md", text, "is it ok to go to sleep after hitting my head?")
     assert answer.text.startswith("It is fine to sleep after a minor knock"), answer.text
     assert citation_problems(answer) == []
+
+
+_ULCERS = (
+    "---\ntitle: Mouth ulcers\n---\n\n# Mouth ulcers\n\nMouth ulcers are small, painful sores inside the mouth. Most "
+    "heal on their own within a week or two.\n\n"
+    "## How to treat mouth ulcers\n\n- Rinse your mouth with warm salty water twice a day.\n"
+    "- Use a soft toothbrush.\n- Avoid spicy, salty or acidic food until the ulcer heals.\n\n"
+    "## Braces and dentures\n\nOrthodontic wax, sold by dentists, sits over a rough brace wire so the cheek can "
+    "heal. A denture that rubs can usually be adjusted by the dentist in a short visit.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [  # the section nobody labelled leads when it is far closer to the question than the treatment section ...
+        ("the wire of my brace keeps rubbing my cheek and giving me ulcers, what do I do?", "Orthodontic wax"),
+        # ... and only then: a plain treatment question gets the treatment section
+        ("how do I treat a mouth ulcer?", "How to treat mouth ulcers"),
+    ],
+)
+def test_a_section_whose_kind_cannot_be_read_leads_only_when_much_closer(tmp_path, embedder, question, opening):
+    """A heading that names no kind ("Braces and dentures") over sentences that read as none is not passed
+    over for the article's treatment section when the question is about what it says (routing.UNREAD_HANDICAP)."""
+    from assistant.answering.routing import UNREAD_HANDICAP
+    from assistant.search.intent import TREATMENT, question_kind, section_kinds
+
+    assert question_kind(question) == TREATMENT
+    assert section_kinds("Braces and dentures", _ULCERS.split("## Braces and dentures\n\n")[1]) == frozenset()
+    assert UNREAD_HANDICAP > 0
+    answer = _ask_one_article(tmp_path, embedder, "ulcers.md", _ULCERS, question)
+    assert answer.covered
+    assert answer.text.lstrip("*").startswith(opening), answer.text
+    assert citation_problems(answer) == []
