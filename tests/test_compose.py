@@ -83,6 +83,33 @@ def test_a_list_keeps_the_sentence_that_introduces_it_and_a_lead_in_never_stands
     assert [u.text for p in section_points(lone) for u in p.units] == ["Grazes usually heal on their own."]
 
 
+def test_the_budget_left_after_condensing_goes_to_the_next_sentences_of_condensed_points_in_order():
+    """A paragraph that cannot be whole keeps as many of its first sentences as fit, not only its first
+    ("Some things are best avoided." alone announces what it leaves out); so does a long item."""
+    text = (
+        "Some things are best avoided. Do not use amber necklaces on babies. Do not give aspirin to anyone under "
+        "sixteen years of age at all.\n\n- Rinse with warm salty water."
+    )
+    hit = _hit(text)
+    points = section_points(hit)
+    lines, more = quote_section(hit, points, budget=20)
+    assert more == 0
+    assert [ln.text for ln in lines] == [
+        "Some things are best avoided.",
+        "Do not use amber necklaces on babies.",
+        "Rinse with warm salty water.",
+    ]
+    assert sum(len(ln.text.split()) for ln in lines) <= 20
+    item = "- Clean it: Hold it under running water. Wash round it with soap. Pat it dry with a clean towel afterwards."
+    steps = _hit(item + "\n- Cover it: Use a plaster.")
+    filled, _ = quote_section(steps, section_points(steps), budget=18)
+    assert [ln.text for ln in filled] == [
+        "Clean it: Hold it under running water. Wash round it with soap.",
+        "Cover it: Use a plaster.",
+    ]
+    assert all(ln.text in item or ln.text == "Cover it: Use a plaster." for ln in filled)
+
+
 def test_condensing_an_item_keeps_its_label_and_a_paragraph_its_first_sentence():
     hit = _hit("- Keep it clean: Wash it gently. Pat it dry.\n\nScabs form within days. They fall off later.")
     item, para = section_points(hit)

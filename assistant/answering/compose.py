@@ -190,7 +190,29 @@ def quote_section(passage: Hit, points: list[Point], budget: int) -> tuple[list[
             extra = cost(p, level) - cost(p, levels[i])
             if used + extra <= budget:
                 levels[i], used = level, used + extra
-    return [ln for p, level in zip(points, levels, strict=True) for ln in lines_of(p, level)], 0
+    chosen = [lines_of(p, level) for p, level in zip(points, levels, strict=True)]
+    # what is left of the budget goes, in the article's order, to the points still condensed: as many more
+    # of their sentences as fit ("Some things are best avoided." alone announces what it leaves out)
+    for i, p in enumerate(points):
+        if levels[i] == 2 or p.lead_in:
+            continue
+        now = sum(words(ln.text) for ln in chosen[i])
+        for longer in reversed(_sentence_prefixes(p)):
+            extra = sum(words(u.text) for u in longer) - now
+            if 0 < extra and used + extra <= budget:
+                chosen[i] = [Line(u.text, passage, u, p.marker if p.is_item else "") for u in longer]
+                used += extra
+                break
+    return [ln for lines in chosen for ln in lines], 0
+
+
+def _sentence_prefixes(point: Point) -> list[list[Unit]]:
+    """A point's first sentences, one more each time, short of the whole point (verbatim pieces)."""
+    if not point.is_item:
+        return [point.units[:k] for k in range(1, len(point.units))]
+    u = point.units[0]
+    spans = sentence_spans(u.text)
+    return [[Unit(u.passage, u.start, u.start + b, u.text[:b], u.is_item)] for _, b in spans[:-1]]
 
 
 def has_structure(points: list[Point]) -> bool:
