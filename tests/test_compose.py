@@ -553,7 +553,6 @@ def test_an_article_for_children_with_a_section_for_babies_still_leads_with_the_
     assert answer.text.startswith("**For children:**"), answer.text  # a section for some of them: their line leads
 
 
-
 def test_a_section_for_a_group_does_not_lead_a_question_that_does_not_name_it(tmp_path, embedder):
     """ "Sleeping after a knock › Knocks in little ones" is for babies: an adult asking whether it is ok to sleep
     gets the general section, though only the babies' one reads as instructions."""

@@ -164,9 +164,11 @@ def quote_section(passage: Hit, points: list[Point], budget: int) -> tuple[list[
     does not fit, the first points that do (a lead-in only with an item after it). Returns the lines
     and how many points were left out at the end."""
 
-    def lines_of(p: Point, level: int) -> list[Line]:
-        units = p.units if level == 2 else [condensed(p, short=level == 0)]
+    def as_lines(p: Point, units: list[Unit]) -> list[Line]:
         return [Line(u.text, passage, u, p.marker if p.is_item else "") for u in units]
+
+    def lines_of(p: Point, level: int) -> list[Line]:
+        return as_lines(p, p.units if level == 2 else [condensed(p, short=level == 0)])
 
     def cost(p: Point, level: int) -> int:
         return sum(words(ln.text) for ln in lines_of(p, level))
@@ -196,11 +198,11 @@ def quote_section(passage: Hit, points: list[Point], budget: int) -> tuple[list[
     for i, p in enumerate(points):
         if levels[i] == 2 or p.lead_in:
             continue
-        now = sum(words(ln.text) for ln in chosen[i])
+        now = cost(p, levels[i])
         for longer in reversed(_sentence_prefixes(p)):
             extra = sum(words(u.text) for u in longer) - now
             if 0 < extra and used + extra <= budget:
-                chosen[i] = [Line(u.text, passage, u, p.marker if p.is_item else "") for u in longer]
+                chosen[i] = as_lines(p, longer)
                 used += extra
                 break
     return [ln for lines in chosen for ln in lines], 0

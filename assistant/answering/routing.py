@@ -42,57 +42,47 @@ def route(
             h for h in headings if answers_kind(h, kind, texts[h])
         ]
         if answering:
+            # a section whose kind neither its heading nor its sentences tell may lead, when it is closer to the
+            # question by UNREAD_HANDICAP; else retrieval's order decides among the sections of the kind, and
+            # when none of them was found, the closest of their chunks
             unread = [h for h in headings if h.strip() and not kinds[h]]
-            lead_chunk = _unread_lead(retriever, article, answering, unread, qv)
-            if lead_chunk is None:  # retrieval's order decides among the sections that answer the kind
-                first = next((i for i in same if passages[i].section in answering), None)
-                if first is not None:
-                    passages.insert(0, passages.pop(first))
-                    return passages, article
-                lead_chunk = _closest(retriever, [c for c in article if c.section in answering], qv)
-            found = next((i for i in same if passages[i].section == lead_chunk[0].section), None)
-            if found is not None:
-                passages.insert(0, passages.pop(found))
-            else:
-                passages = [h for h in passages if h.chunk_id != lead_chunk[0].id]
-                passages.insert(0, as_hit(lead_chunk[0], lead_chunk[1], lead.score))
+            first = next((i for i in same if passages[i].section in answering), None)
+            best = None
+            if unread or first is None:
+                pool = [c for c in article if c.section in answering or c.section in unread]
+                best = _closest(retriever, pool, qv, favoured=frozenset(answering))
+            if first is not None and (best is None or best[0].section in answering):
+                passages.insert(0, passages.pop(first))
+            elif best is not None:
+                found = next((i for i in same if passages[i].section == best[0].section), None)
+                if found is not None:
+                    passages.insert(0, passages.pop(found))
+                else:
+                    passages = [h for h in passages if h.chunk_id != best[0].id]
+                    passages.insert(0, as_hit(best[0], best[1], lead.score))
     return passages, article
-
-
-def _closest(retriever: Retriever, chunks: list[Chunk], qv: np.ndarray) -> tuple[Chunk, float | None]:
-    vectors = retriever.vectors.vectors([c.id for c in chunks])
-    scored = [(float(vectors[c.id] @ qv), i) for i, c in enumerate(chunks) if c.id in vectors]
-    if not scored:
-        return chunks[0], None
-    score, i = max(scored)
-    return chunks[i], score
 
 
 UNREAD_HANDICAP = 0.1
 """How much closer to the question (cosine) a section whose kind cannot be read must be than every
 section of the question's kind to lead instead ("When feeding gets bitey" for "baby keeps biting me
-when I breastfeed, what do I do", over "Soothing sore gums")."""
+when I breastfeed, what do I do", over "Soothing sore gums"). The untitled introduction and the sections
+read as another kind do not compete: the introduction is close to every question about its subject, and a
+section of another kind answers another question."""
 
 
-def _unread_lead(
-    retriever: Retriever, article: list[Chunk], answering: list[str], unread: list[str], qv: np.ndarray
-) -> tuple[Chunk, float | None] | None:
-    """The closest chunk of a section whose kind neither its heading nor its sentences tell, when it is
-    closer to the question than every section of the question's kind by UNREAD_HANDICAP; else None. The
-    untitled introduction and the sections read as another kind do not compete: the introduction is
-    close to every question about its subject, and a section of another kind answers another question."""
-    if not unread:
-        return None
-    chunks = [c for c in article if c.section in unread or c.section in answering]
+def _closest(
+    retriever: Retriever, chunks: list[Chunk], qv: np.ndarray, favoured: frozenset[str] = frozenset()
+) -> tuple[Chunk, float | None]:
+    """The chunk closest to the question, chunks of the `favoured` sections by UNREAD_HANDICAP ahead, with its
+    cosine; without vectors, the first chunk of a favoured section (else the first chunk)."""
     vectors = retriever.vectors.vectors([c.id for c in chunks])
     scored = [
-        (float(vectors[c.id] @ qv) + UNREAD_HANDICAP * (c.section in answering), i)
+        (float(vectors[c.id] @ qv) + UNREAD_HANDICAP * (c.section in favoured), i)
         for i, c in enumerate(chunks)
         if c.id in vectors
     ]
     if not scored:
-        return None
-    score, i = max(scored)
-    if chunks[i].section in answering:
-        return None
-    return chunks[i], score
+        return next((c for c in chunks if c.section in favoured), chunks[0]), None
+    _, i = max(scored)
+    return chunks[i], float(vectors[chunks[i].id] @ qv)
