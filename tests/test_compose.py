@@ -189,6 +189,22 @@ def test_a_heading_that_names_no_kind_is_read_from_its_sentences():
     assert section_kinds("A bit of background", "Some people get them more than others.") == frozenset()
 
 
+def test_a_section_is_read_by_the_opening_sentence_of_each_point_not_by_the_sentences_explaining_it():
+    """Numbered steps whose explanations run to several sentences: two of the five steps open in a way the
+    instruction pattern does not see, and counted sentence by sentence, the explanations ("You can ...",
+    "Do not ...") leave the instructions fewer than a third of the section (3 of 11) and the steps no treatment;
+    item by item they are 3 of 6."""
+    steps = (
+        "Go through these steps in order:\n"
+        "1. Stop and rest: Stop what you were doing and sit quietly for a while. Do not carry on with the game.\n"
+        "2. Look for warning signs: Read the list lower down. If any of them apply, call for help now.\n"
+        "3. Cool the swelling: Hold a cold pack on it for up to 20 minutes. You can repeat this every few hours.\n"
+        "4. Ease the pain: Take paracetamol if you need to. It is fine to take it with food.\n"
+        "5. Keep someone close: Make sure another adult stays nearby for a day. They can spot any change."
+    )
+    assert section_kinds("Right after it happens", steps) == {TREATMENT}
+
+
 def test_a_list_is_read_with_the_sentence_that_introduces_it_not_the_whole_paragraph_before():
     """A paragraph that opens "Because ..." and whose last sentence introduces the steps does not make each
     step a cause: only the introducing sentence goes with the items."""

@@ -386,12 +386,15 @@ _LABELLED = re.compile(r"^[^:]{3,60}:\s+(?=[A-Z])")
 the explanation may carry the instruction when the label is a noun or a phrase. An explanation in lower
 case continues the label ("Blisters: fluid under the skin"): no sentence of its own."""
 MIN_CONTENT_SHARE = 0.34
-"""The share of a section's sentences that must be worded as a kind for the section to offer it."""
+"""The share of a section's points that must be worded as a kind for the section to offer it."""
 
 
 def content_kinds(text: str) -> frozenset[str]:
-    """The kinds a section's sentences are worded as: the kind most of them answer (`sentence_answers`,
-    or an instruction for treatment), if at least MIN_CONTENT_SHARE of them do."""
+    """The kinds a section's points are worded as: the kind most of them answer (`sentence_answers`, or an
+    instruction for treatment), if at least MIN_CONTENT_SHARE of them do. A point is a sentence of a paragraph, or
+    a list item, read by its opening sentence, which says what the item is ("Cool the lump: Hold an ice pack
+    ..."): the sentences after it explain it ("You can repeat this every two to four hours."), and counted too
+    they outnumber the items they explain."""
     from ..text import LIST_MARKER, sentence_spans
 
     units: list[tuple[str, str]] = []  # (sentence, the lead-in of the list it is an item of)
@@ -404,7 +407,7 @@ def content_kinds(text: str) -> frozenset[str]:
         spans = sentence_spans(body)
         if not item:  # the sentence that introduces the list: the paragraph's last, when it ends in ":"
             intro = body[spans[-1][0] : spans[-1][1]] if spans and body.endswith(":") else ""
-        units.extend((body[a:b], intro if item else "") for a, b in spans)
+        units.extend((body[a:b], intro if item else "") for a, b in (spans[:1] if item else spans))
     units = [(u, i) for u, i in units if len(u.split()) >= 3]
     if not units:
         return frozenset()
