@@ -77,6 +77,29 @@ def test_a_data_table_is_read_row_by_row():
     assert "Fever | Rare | Common and often high" in table.split("\n")
 
 
+def test_the_steps_of_an_ordered_list_keep_their_numbers():
+    """An <ol> is a procedure: its items are read "1. ...", "2. ..." (from `start` when given), so an answer that
+    quotes the steps numbers them as the page does; a <ul> stays "- "."""
+    html = (
+        "<html><head><title>Nosebleeds</title></head><body><h1>Nosebleeds</h1>"
+        "<h2>Stopping the bleeding</h2><p>Do these in order:</p>"
+        "<ol><li>Sit down and lean forward.</li><li>Pinch the soft part of your nose.</li>"
+        "<li>Hold it for 10 to 15 minutes.</li></ol>"
+        "<h2>Carrying on</h2><ol start='4'><li>Spit out any blood.</li></ol>"
+        "<h2>Avoid</h2><ul><li>Blowing your nose for a day.</li></ul></body></html>"
+    )
+    article = parse_article(html.encode(), "nosebleeds.html")
+    sections = {s.heading: s.text.split("\n") for s in article.sections}
+    assert sections["Stopping the bleeding"] == [
+        "Do these in order:",
+        "1. Sit down and lean forward.",
+        "2. Pinch the soft part of your nose.",
+        "3. Hold it for 10 to 15 minutes.",
+    ]
+    assert sections["Carrying on"] == ["4. Spit out any blood."]
+    assert sections["Avoid"] == ["- Blowing your nose for a day."]
+
+
 def test_a_short_page_trafilatura_finds_nothing_in_is_still_read():
     a = parse_article(b"<html><body><p>Short note kwshort.</p></body></html>", "n.html")
     assert "kwshort" in a.text

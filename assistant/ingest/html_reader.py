@@ -6,7 +6,7 @@ Two steps:
    share bars and sidebars are left out. A page it finds nothing in is read whole.
 2. Its structure, from the page itself: the title from <h1> (else <title> without a trailing
    "| Site name"), the canonical link as url, <h2>/<h3>/<h4> as sections (`h2 › h3`), list items as
-   `- item` lines, a data table row as `cell | cell`; text sitting directly in a <div> is a paragraph.
+   `- item` lines (`1. item` in an <ol>), a data table row as `cell | cell`; text sitting directly in a <div> is a paragraph.
 
 Only the blocks whose text trafilatura kept are read, in the page's order; a heading is kept when
 its section keeps some text. `python -m assistant.eval.pages` compares this with the rules alone
@@ -27,6 +27,10 @@ from ..types import Section
 log = logging.getLogger(__name__)
 
 _DROP_TAGS = tuple("script style nav footer aside noscript form iframe template svg button dialog select".split())
+HTML_PARSER_VERSION = "1"
+"""Part of the fingerprint of HTML pages only (.html, .htm, .mhtml, .mht): 1 numbers the items of an <ol>
+("1. Lean forward"), so a store re-reads its pages once and no other file."""
+
 _BLOCK_TAGS = ("p", "li", "pre", "blockquote", "dt", "dd", "td", "th", "figcaption", "summary")
 _HEADINGS = ("h1", "h2", "h3", "h4")
 _INLINE = set(
@@ -252,6 +256,21 @@ def _wrap(soup: BeautifulSoup, run: list) -> None:
             node.decompose()
 
 
+def _list_marker(li: Tag) -> str:
+    """The item's marker: "3." for the third item of an ordered list (<ol>, counted from its `start`), else
+    "-". A numbered procedure keeps its numbers."""
+    parent = li.parent
+    if not isinstance(parent, Tag) or parent.name != "ol":
+        return "-"
+    try:
+        start = int(str(parent.get("start", "1")).strip())
+    except ValueError:
+        start = 1
+    items = parent.find_all("li", recursive=False)
+    index = next((i for i, item in enumerate(items) if item is li), 0)
+    return f"{start + index}."
+
+
 def _is_br(run: list, i: int) -> bool:
     while i < len(run) and isinstance(run[i], NavigableString) and not run[i].strip():
         i += 1
@@ -296,7 +315,7 @@ def _sections(body: Tag, title: str, keep: _Kept | None) -> list[Section]:
             continue
         if not sections and not parts and not heading and title_key(content) == own_title:
             continue  # the title set in a <div> or <b> above the text
-        parts.append(f"- {content}" if el.name == "li" else content)
+        parts.append(f"{_list_marker(el)} {content}" if el.name == "li" else content)
     if parts:
         sections.append(Section(heading, "\n".join(parts)))
     if not sections and keep is None:

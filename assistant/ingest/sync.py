@@ -51,6 +51,7 @@ from .articles import (
 )
 from .check import StoreChecker
 from .chunking import Chunker
+from .html_reader import HTML_PARSER_VERSION
 from .pdf_reader import PDF_PARSER_VERSION
 
 log = logging.getLogger(__name__)
@@ -163,13 +164,16 @@ class Syncer:
         return self.manifest.path.parent
 
     def fingerprint(self, data: bytes, source: str = "") -> str:
-        """The bytes and the configuration that made the chunks; a PDF's also names the PDF reader's version
-        and a .txt file's the text reader's, so changing one re-parses its files only (others keep theirs)."""
+        """The bytes and the configuration that made the chunks; a PDF's also names the PDF reader's version,
+        a .txt file's the text reader's and a page's the HTML reader's, so changing one re-parses its files only
+        (others keep theirs)."""
         key = self.config_key
         if source.lower().endswith(".pdf"):
             key += f":pdf{PDF_PARSER_VERSION}"
         elif source.lower().endswith(".txt"):
             key += f":txt{TEXT_PARSER_VERSION}"
+        elif source.lower().endswith((".html", ".htm", ".mhtml", ".mht")):
+            key += f":html{HTML_PARSER_VERSION}"
         return hashlib.sha256(data + b"\x00" + key.encode()).hexdigest()
 
     # --- recovery ---------------------------------------------------------------------------
