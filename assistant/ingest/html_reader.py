@@ -256,19 +256,21 @@ def _wrap(soup: BeautifulSoup, run: list) -> None:
             node.decompose()
 
 
-def _list_marker(li: Tag) -> str:
+def _list_marker(li: Tag, numbers: dict[int, str]) -> str:
     """The item's marker: "3." for the third item of an ordered list (<ol>, counted from its `start`), else
-    "-". A numbered procedure keeps its numbers."""
+    "-". A numbered procedure keeps its numbers. `numbers` (by id of the <li>) is filled for a whole list at its
+    first item, so a long list is counted once, not once per item."""
     parent = li.parent
     if not isinstance(parent, Tag) or parent.name != "ol":
         return "-"
-    try:
-        start = int(str(parent.get("start", "1")).strip())
-    except ValueError:
-        start = 1
-    items = parent.find_all("li", recursive=False)
-    index = next((i for i, item in enumerate(items) if item is li), 0)
-    return f"{start + index}."
+    if id(li) not in numbers:
+        try:
+            start = int(str(parent.get("start", "1")).strip())
+        except ValueError:
+            start = 1
+        for index, item in enumerate(parent.find_all("li", recursive=False)):
+            numbers[id(item)] = f"{start + index}."
+    return numbers[id(li)]
 
 
 def _is_br(run: list, i: int) -> bool:
@@ -283,6 +285,7 @@ def _sections(body: Tag, title: str, keep: _Kept | None) -> list[Section]:
     h2 = ""
     own_title = title_key(title)
     taken: set[int] = set()
+    numbers: dict[int, str] = {}  # the markers of <ol> items (_list_marker)
     for el in body.find_all([*_HEADINGS, *_BLOCK_TAGS, "tr"]):
         if el.name in ("td", "th") and (id(el) in taken or _has_blocks(el)):
             continue  # taken with its row, or a layout cell whose blocks are read one by one
@@ -315,7 +318,7 @@ def _sections(body: Tag, title: str, keep: _Kept | None) -> list[Section]:
             continue
         if not sections and not parts and not heading and title_key(content) == own_title:
             continue  # the title set in a <div> or <b> above the text
-        parts.append(f"{_list_marker(el)} {content}" if el.name == "li" else content)
+        parts.append(f"{_list_marker(el, numbers)} {content}" if el.name == "li" else content)
     if parts:
         sections.append(Section(heading, "\n".join(parts)))
     if not sections and keep is None:

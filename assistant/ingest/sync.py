@@ -37,7 +37,7 @@ from ..embedding.embedder import Embedder
 from ..errors import ArticleError, CorpusError, StoreError
 from ..store.manifest import Manifest
 from ..store.vectors import VectorIndexError, VectorStore, chunk_metadata
-from ..types import Article, CheckReport, Chunk, IngestReport
+from ..types import Article, CheckReport, Chunk, IngestReport, file_format
 from .articles import (
     MAX_FILE_BYTES,
     NOT_A_FILE,
@@ -172,7 +172,7 @@ class Syncer:
             key += f":pdf{PDF_PARSER_VERSION}"
         elif source.lower().endswith(".txt"):
             key += f":txt{TEXT_PARSER_VERSION}"
-        elif source.lower().endswith((".html", ".htm", ".mhtml", ".mht")):
+        elif file_format(source) in ("html", "mhtml"):
             key += f":html{HTML_PARSER_VERSION}"
         return hashlib.sha256(data + b"\x00" + key.encode()).hexdigest()
 
