@@ -84,6 +84,9 @@ class Settings:
     """The absent-word check only weighs questions whose best + focus cosine is below this; at or
     above it the cosines are trusted ("my lower back hurts after gardening": 1.33, though no
     article says "gardening")."""
+    spelling: bool = True
+    """Read a misspelt word of a question as the word of the articles one edit away ("bruse" -> "bruise"),
+    with a note saying so; never a word of English ("tick" stays "tick"). assistant/answering/spelling.py."""
     offer_min_score: float = 0.25
     """A refused question offers the closest articles only when they come at least this close (cosine):
     below it an article is no better a guess than any other (off-topic questions score 0.03-0.44)."""

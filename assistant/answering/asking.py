@@ -29,6 +29,7 @@ from .grounded import GroundedAnswerer
 from .llm import resolve_llm
 from .routing import route
 from .safety import unaddressed, urgent_notice
+from .spelling import Spelling
 from .units import split_units
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class Asker:
             StoreWords(library.generations, library.manifest),
         )
         """Whether the articles cover a question (assistant/answering/coverage.py)."""
+        self.spelling = Spelling(self.retriever.headings, library.generations, library.manifest)
+        """Misspelt words read as the articles' words ("bruse" -> "bruise"; assistant/answering/spelling.py)."""
 
     def search(self, query: str, k: int | None = 5) -> list[Hit]:
         """The best k passages for the query, best first (never refuses)."""
@@ -81,7 +84,7 @@ class Asker:
         if not q:
             return []
         self.library.refresh()
-        return self.retriever.search(q, k)
+        return self.retriever.search(self._spelled(q, []), k)
 
     def ask(
         self,
@@ -150,6 +153,7 @@ class Asker:
         if turns:
             q = self._standalone(q, turns, deadline, notes)
         self.library.refresh()
+        q = self._spelled(q, notes)
         qv = self.embedder.embed_query(q)
         refusal = None
         if source is not None:  # the article the person chose ("Did you mean ...?"): answered from it
@@ -175,6 +179,14 @@ class Asker:
 
         notice = urgent_notice(question) or urgent_notice(q) or ""  # the question as asked, or as folded
         return _Asked(q, notes, passages, extractive, deadline, refusal, notice)
+
+    def _spelled(self, q: str, notes: list[str]) -> str:
+        """The question with its misspelt words corrected (Settings.spelling), each correction noted."""
+        if not self.settings.spelling:
+            return q
+        corrected, fixed = self.spelling.correct(q)
+        notes.extend(f"Read “{c.typed}” as “{c.read_as}”." for c in fixed)
+        return corrected
 
     def _article_passages(self, source: str, qv: np.ndarray, k: int) -> list[Hit]:
         """The passages of one article (by its `source`, as citations and offers name it), closest to the
