@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.coverage import MAX_FOCUS_WORDS, Coverage, focus_words
+from assistant.answering.coverage import MAX_FOCUS_WORDS, Coverage, asks_whether, focus_words
 from assistant.config import Settings
 from assistant.store.headings import HeadingIndex
 from assistant.store.keyword import tokenize
@@ -162,3 +162,56 @@ def test_a_strong_match_is_answered_though_it_names_something_no_article_mention
     assert answer.covered, answer.text
     best, focus = shipped_bot.evidence(question, answer.hits)
     assert best + focus >= shipped_bot.settings.absent_max_evidence
+
+
+@pytest.mark.parametrize(
+    "question, subject, asks",
+    [
+        ("my fingers went white and numb after a winter walk, is it frostbite", "frostbite", True),
+        ("painful rash in a band on my back, could this be shingles?", "shingles", True),
+        ("itchy at night between my fingers, do I have scabies", "scabies", True),
+        ("big toe red and swollen overnight, have I got gout", "gout", True),
+        ("Is it a stye?", "stye", True),
+        ("do i need an xray for my heel? my mate reckons its a heel spur", "heel spur", False),  # not asked
+        ("how do I warm up fingers with frostbite", "frostbite", False),
+        ("is it ok to pop a blister from frostbite", "frostbite", False),
+    ],
+)
+def test_asks_whether_the_trouble_is_a_named_condition(question, subject, asks):
+    assert asks_whether(question, subject) is asks
+
+
+CHILBLAINS = """Chilblains
+
+Chilblains are small, itchy, red or purple swellings on the skin. They come up after the skin has been cold and then
+warms up too fast, most often on the toes and fingers.
+
+What brings them on
+
+Cold, damp weather and poor circulation make them more likely. Warming cold feet in front of a fire or with a hot
+water bottle can set them off.
+
+Looking after them
+
+Keep your hands and feet warm with gloves and thick socks. Do not scratch them. A soothing lotion such as calamine
+eases the itch.
+
+When to see a GP
+
+See a GP if the skin breaks, if chilblains keep coming back, or if they have not healed after two weeks.
+"""
+
+
+def test_a_question_asking_whether_it_is_a_condition_no_article_names_is_refused_and_names_it(make_bot, tmp_path):
+    """"Is it frostbite?" over an article on chilblains alone: the description around the name carries more of the
+    question than the name does (salience 0.09), so only that the question asks about it tells that chilblains
+    advice would answer a question the person did not ask."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "chilblains.txt").write_text(CHILBLAINS)
+    bot = make_bot()
+    bot.ingest(folder)
+    answer = bot.ask("my fingers went white and numb and hard after a winter hill walk, is it frostbite")
+    assert not answer.covered, answer.text
+    assert "No article here mentions “frostbite”" in answer.text
+    assert [c.source for c in answer.citations] == ["chilblains.txt"]  # offered, not answered from

@@ -166,8 +166,10 @@ class Coverage:
             v = float(v)
             if s.kind == "body":  # a part of the body is where, more often than what: "burnt my palm"
                 rests.append((v >= BODY_SALIENCE, v, s.text))
-            else:  # what the question rests on, or at least the word it leans on most ("could it be shingles")
-                rests.append((v >= MIN_SALIENCE or (v >= SUBJECT_SALIENCE and v >= 0.95 * most), v, s.text))
+            else:  # what the question rests on, or at least the word it leans on most ("could it be shingles"),
+                # or what it asks whether the trouble is ("..., is it frostbite?": the description carries more)
+                leans = v >= SUBJECT_SALIENCE and (v >= 0.95 * most or asks_whether(question, s.text))
+                rests.append((v >= MIN_SALIENCE or leans, v, s.text))
         log.debug("absent subjects of %r: %s", question, rests)
         chosen = [r for r in rests if r[0]]
         return max(chosen)[2] if chosen else None
@@ -288,6 +290,22 @@ class StoreWords:
         pattern = re.compile(r"\b" + "".join(f"{p}[\\s-]+" for p in parts) + rf"{last}(?:s|es|'s|’s)?\b", re.IGNORECASE)
         chunks = self.manifest.chunks_by_id(ids)
         return any(pattern.search(f"{c.title}\n{c.section}\n{c.text}") for c in chunks.values())
+
+
+def asks_whether(question: str, subject: str) -> bool:
+    """Whether the question asks if the trouble it describes is `subject` ("is it frostbite", "could this be
+    shingles", "do I have scabies", "have I got gout"): the person names what they fear it is, and an answer
+    about something else that looks the same would answer a question they did not ask."""
+    name = re.escape(subject)
+    return bool(
+        re.search(
+            rf"\b(?:is|could|might|can|would|are) (?:it|this|that|these|they|those) (?:just |actually |really )?"
+            rf"(?:be )?(?:a |an |the )?{name}\b"
+            rf"|\b(?:do|did|have|could|might) (?:i|you|we|he|she|they) (?:have|got|get|be getting) (?:a |an )?{name}\b",
+            question,
+            re.IGNORECASE,
+        )
+    )
 
 
 def _misspelt(word: str, passage_words: list[str]) -> bool:
