@@ -203,7 +203,7 @@ See a GP if the skin breaks, if chilblains keep coming back, or if they have not
 
 
 def test_a_question_asking_whether_it_is_a_condition_no_article_names_is_refused_and_names_it(make_bot, tmp_path):
-    """"Is it frostbite?" over an article on chilblains alone: the description around the name carries more of the
+    """Asked "is it frostbite?" over an article on chilblains alone: the description around the name carries more of the
     question than the name does (salience 0.09), so only that the question asks about it tells that chilblains
     advice would answer a question the person did not ask."""
     folder = tmp_path / "articles"
