@@ -615,3 +615,29 @@ def test_a_section_whose_kind_cannot_be_read_leads_only_when_much_closer(tmp_pat
     assert answer.covered
     assert answer.text.lstrip("*").startswith(opening), answer.text
     assert citation_problems(answer) == []
+
+
+CHAPPED_HANDS = (
+    "---\ntitle: Chapped hands\n---\n\n# Chapped hands\n\nChapped hands are dry, rough skin on the hands that can crack "
+    "and bleed.\n\n"
+    "## Why hands crack\n\nWashing often, especially with hot water and strong soap, strips the oils that keep skin "
+    "supple. Cold wind outside and dry heated air indoors dry it further, so cracks are worst in winter.\n\n"
+    "## Looking after them\n\nRub in a thick, unscented hand cream after every wash.\n\n"
+    "## About this leaflet\n\nThis leaflet was printed by the borough council and is free from every library and "
+    "town hall.\n"
+)
+
+
+def test_a_short_answering_section_is_followed_by_the_next_closest_section_under_its_heading(tmp_path, embedder):
+    """The answering section is one sentence; the budget it leaves goes to the article's section that comes next
+    closest to the question, quoted as a section is and headed by its heading, never to a section far from it."""
+    answer = _ask_one_article(
+        tmp_path, embedder, "hands.md", CHAPPED_HANDS, "my hands keep cracking in winter, what can I do about it"
+    )
+    text = answer.text
+    assert text.startswith("Rub in a thick, unscented hand cream after every wash."), text
+    assert "**Why hands crack:**\nWashing often, especially with hot water and strong soap" in text, text
+    assert "leaflet" not in text, text
+    assert [c.section for c in answer.citations][:2] == ["Looking after them", "Why hands crack"]
+    assert len(plain_words(text)) <= 150
+    assert citation_problems(answer) == []

@@ -4,7 +4,9 @@ that introduces it; a short section whole — condensed to each point's label or
 does not fit the word budget, and cut only at its end (with how many points the article gives more).
 Before it come the lines a reader must see first: for a question about a group of people (pregnancy,
 a child, an older person) the article's line for that group, or a note that the articles found do not
-address it; for a "how long" question the sentence that gives the time. After it, for self-care
+address it; for a "how long" question the sentence that gives the time. After it, while the budget has
+room, the article's other sections that come closest to the question, each under its heading and quoted the
+same way (a question in a person's own words is often answered across sections); last, for self-care
 questions, the article's when-to-see-a-doctor line.
 
 Questions whose answer spans sections, and passages with no structure (a long paragraph), are answered
@@ -26,7 +28,7 @@ from ..text import LIST_MARKER, SECTION_SEP, sentence_spans
 from ..types import Answer, Chunk, Hit
 from .boilerplate import CorpusStats
 from .draft import Draft, Line, Part, passage_key, render, words
-from .extractive import PRONOUN_OPENING, SAFETY_NET_KINDS, ExtractiveAnswerer, not_covered
+from .extractive import CONNECTIVE, PRONOUN_OPENING, SAFETY_NET_KINDS, ExtractiveAnswerer, not_covered
 from .safety import QUALIFIERS, Qualifier
 from .subjects import names_one, subjects_in
 from .units import Unit, is_lead_in, says_something, split_units
@@ -41,6 +43,21 @@ _LEANS_BACK = re.compile(
 """A sentence that leans on what comes before it ("This exercise ...", "They include:", "If so, ...", "Or you
 may ..."): a quoted section that opens so is headed by its heading, and it is not chosen as a group's line.
 ("It is fine to sleep ..." stands on its own: "it" is left out.)"""
+MORE_MIN_WORDS = 30
+"""Words the answer must still have free (of `Settings.answer_words`, before the doctor line) to add the
+article's other sections at all: below it a section would be cut to a line or two."""
+MORE_GAP = 0.1
+"""How much further from the question (cosine) than the closest section quoted another section may be and
+still be added: the same margin routing gives a section of the question's kind (routing.UNREAD_HANDICAP)."""
+MORE_SECTION_WORDS = 15
+"""Words a further section needs, after its heading, to be added once one has been."""
+MORE_NOTE_WORDS = 9
+"""Words kept for "*The article gives n more points in this section.*" when an added section is cut."""
+
+
+def _leans_back(text: str) -> bool:
+    """A sentence that cannot open a part: it leans on the one before ("Or scrape ...", "This helps ...")."""
+    return bool(CONNECTIVE.match(text) or PRONOUN_OPENING.match(text) or _LEANS_BACK.match(text))
 
 
 @dataclass(frozen=True)
@@ -334,6 +351,8 @@ class Composer:
             return not_covered(question, passages)
         if kind in SAFETY_NET_KINDS:
             draft.closing = self._doctor(sections, draft, stats)
+        if lead is not None and draft.body:  # the closest other sections, while the budget has room
+            draft.body += self._more(sections, draft, stats)
         hits = [lead.hit, *passages] if lead is not None else passages
         return render(question, draft, hits)
 
@@ -409,6 +428,50 @@ class Composer:
                 parts.append(Part([Line(note)]))
             left -= sum(words(ln.text) for ln in lines) + words(label)
         return parts
+
+    def _more(self, sections: list[SectionPassage], draft: Draft, stats: CorpusStats | None) -> list[Part]:
+        """The article's other sections that come closest to the question, each under its heading and quoted
+        as the answering section is (whole, else condensed point by point, else its first points with how many
+        more it gives), while the answer leaves at least MORE_MIN_WORDS of its budget before the doctor line.
+        A question in a person's own words is often answered across sections ("is licking your lips bad for
+        them": the habit section says to stop, the causes section says why), and a short answering section
+        would otherwise leave those points out. Only sections within MORE_GAP of the closest section quoted."""
+        closing = draft.closing.lines if draft.closing is not None else []
+        left = self.budget - draft.words() - sum(words(ln.text) for ln in closing)
+        quoted = [ln.hit for part in draft.lead + draft.body for ln in part.lines if ln.hit is not None]
+        quoted += [ln.hit for ln in closing if ln.hit is not None]
+        used = {passage_key(h) for h in quoted}
+        floor = max((h.dense_score or 0.0 for h in quoted), default=0.0) - MORE_GAP
+        others = sorted(
+            (s for s in sections if passage_key(s.hit) not in used and (s.hit.dense_score or -1.0) >= floor),
+            key=lambda s: -(s.hit.dense_score or 0.0),
+        )
+        out: list[Part] = []
+        if left < MORE_MIN_WORDS:
+            return out
+        for section in others:
+            name = section.heading.rpartition(SECTION_SEP)[2]
+            label = f"{name}:" if name else ""
+            if left - words(label) < MORE_SECTION_WORDS:
+                break
+            points = section_points(section.hit, stats)
+            if not points:
+                continue
+            if not has_structure(points) and sum(words(u.text) for p in points for u in p.units) > left:
+                points = points[:1]  # a long paragraph: its opening
+            lines, more = quote_section(section.hit, points, left - words(label) - MORE_NOTE_WORDS)
+            lines = _without_lone_lead_ins(
+                [ln for ln in lines if ln.unit is None or not draft.cites(section.hit, ln.unit)]
+            )
+            if not lines or (not lines[0].marker and _leans_back(lines[0].text)):
+                continue  # it opens on a sentence it needs and left out
+            out.append(Part(lines, label=label))
+            left -= sum(words(ln.text) for ln in lines) + words(label)
+            if more:
+                note = f"*The article gives {more} more point{'s' if more != 1 else ''} in this section.*"
+                out.append(Part([Line(note)]))
+                left -= words(note)
+        return out
 
     @staticmethod
     def _trim(parts: list[Part], draft: Draft, budget: int) -> list[Part]:

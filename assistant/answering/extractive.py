@@ -17,7 +17,7 @@ from .boilerplate import CorpusStats
 from .draft import Draft, Line, Part, render
 from .units import Unit, is_lead_in, says_something, split_units
 
-_CONNECTIVE = re.compile(
+CONNECTIVE = re.compile(
     r"^(?:and|but|or|so|then|also|however|therefore|thus|still|yet|instead|otherwise|besides|moreover"
     r"|on the contrary|in addition|if so|if not|for example|for instance|as a result|in that case"
     r"|from there|after that|afterwards|here)\b"
@@ -206,7 +206,7 @@ def _opening_first(in_order: list[Unit], by_rank: list[Unit]) -> list[Unit]:
     keeps its document order (an item needs its lead-in before it)."""
     if any(u.is_item for u in in_order):
         return in_order
-    opening = next((u for u in by_rank if not _CONNECTIVE.match(u.text) and not PRONOUN_OPENING.match(u.text)), None)
+    opening = next((u for u in by_rank if not CONNECTIVE.match(u.text) and not PRONOUN_OPENING.match(u.text)), None)
     if opening is None:  # every one leans on another: the passage's own order reads best
         return in_order
     return [opening, *(u for u in in_order if u is not opening)]
