@@ -83,6 +83,23 @@ def test_a_list_keeps_the_sentence_that_introduces_it_and_a_lead_in_never_stands
     assert [u.text for p in section_points(lone) for u in p.units] == ["Grazes usually heal on their own."]
 
 
+def test_a_short_lead_in_is_kept_with_its_list():
+    """A lead-in of one or two words ("They often:", "Avoid:") introduces its items as a long one does: without
+    it the items ("- fade from one spot within hours") follow a sentence they do not continue."""
+    text = "Grazes sting and weep for a day or two. They often:\n\n- crust over\n- itch as they heal\n\nAvoid:\n\n- picking"
+    points = section_points(_hit(text))
+    assert [(p.lead_in, p.units[0].text) for p in points] == [
+        (False, "Grazes sting and weep for a day or two."),
+        (True, "They often:"),
+        (False, "crust over"),
+        (False, "itch as they heal"),
+        (True, "Avoid:"),
+        (False, "picking"),
+    ]
+    lone = _hit("Grazes heal by themselves. Rest:")  # no list after it: the lead-in introduces nothing
+    assert [u.text for p in section_points(lone) for u in p.units] == ["Grazes heal by themselves."]
+
+
 def test_the_budget_left_after_condensing_goes_to_the_next_sentences_of_condensed_points_in_order():
     """A paragraph that cannot be whole keeps as many of its first sentences as fit, not only its first
     ("Some things are best avoided." alone announces what it leaves out); so does a long item."""

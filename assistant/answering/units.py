@@ -38,7 +38,8 @@ class Unit:
 
 
 def split_units(text: str, passage: int = 0, short_items: bool = False) -> list[Unit]:
-    """Sentences and list items of a text of at least 3 words; each unit's text is text[start:end].
+    """Sentences and list items of a text of at least 3 words, and the sentences that introduce a list whatever
+    their length ("They often:"); each unit's text is text[start:end].
     `short_items`: list items of one or two words too ("- feeling thirsty", "- a headache"), which are
     points of a list quoted whole but too short to stand alone as a sentence picked for an answer."""
     units: list[Unit] = []
@@ -58,8 +59,8 @@ def split_units(text: str, passage: int = 0, short_items: bool = False) -> list[
         for a, b in pieces:
             piece = body[a:b].strip()
             start = body_start + a + (len(body[a:b]) - len(body[a:b].lstrip()))
-            if len(piece.split()) < (1 if marker and short_items else 3):
-                continue
+            if len(piece.split()) < (1 if (marker and short_items) or (not marker and is_lead_in(piece)) else 3):
+                continue  # a short sentence says too little alone; a list's lead-in ("They often:") stays
             piece = cut_at_word(piece, MAX_UNIT_CHARS)
             units.append(Unit(passage, start, start + len(piece), piece, bool(marker)))
     return units
