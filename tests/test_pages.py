@@ -100,6 +100,24 @@ def test_the_steps_of_an_ordered_list_keep_their_numbers():
     assert sections["Avoid"] == ["- Blowing your nose for a day."]
 
 
+def test_a_kicker_above_the_title_is_not_the_articles_opening():
+    """A category label or breadcrumb set above the <h1> ("Summer health") is page chrome: it was read into the
+    introduction ("Summer health Page last reviewed: June 2024 Heat exhaustion happens ..."). Longer text above the
+    title is still the article's."""
+    body = (
+        "<h1>Heat exhaustion</h1><p>Page last reviewed: June 2024</p>"
+        "<p>Heat exhaustion happens when the body gets too hot and loses water and salt through heavy sweating.</p>"
+        "<h2>How to recognise it</h2><p>Signs include a headache, dizziness and heavy sweating with pale skin.</p>"
+    )
+    kicker = parse_article(f"<html><body><article><p>Summer health</p>{body}</article></body></html>".encode(), "h.html")
+    assert kicker.title == "Heat exhaustion"
+    assert "Summer health" not in kicker.text
+    assert kicker.sections[0].heading == "" and "Heat exhaustion happens" in kicker.sections[0].text
+    lead = "Hot weather is coming, and everyone should know the signs of overheating before the first warm day."
+    opening = parse_article(f"<html><body><article><p>{lead}</p>{body}</article></body></html>".encode(), "h.html")
+    assert lead in opening.text
+
+
 def test_a_short_page_trafilatura_finds_nothing_in_is_still_read():
     a = parse_article(b"<html><body><p>Short note kwshort.</p></body></html>", "n.html")
     assert "kwshort" in a.text

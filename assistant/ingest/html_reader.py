@@ -27,9 +27,13 @@ from ..types import Section
 log = logging.getLogger(__name__)
 
 _DROP_TAGS = tuple("script style nav footer aside noscript form iframe template svg button dialog select".split())
-HTML_PARSER_VERSION = "1"
-"""Part of the fingerprint of HTML pages only (.html, .htm, .mhtml, .mht): 1 numbers the items of an <ol>
-("1. Lean forward"), so a store re-reads its pages once and no other file."""
+HTML_PARSER_VERSION = "2"
+"""Part of the fingerprint of HTML pages only (.html, .htm, .mhtml, .mht), so a store re-reads its pages once
+and no other file when it changes: 1 numbers the items of an <ol> ("1. Lean forward"); 2 drops a kicker above
+the title (MAX_KICKER_WORDS)."""
+MAX_KICKER_WORDS = 8
+"""Text before the page's own <h1> title of at most this many words is a kicker or a breadcrumb ("Summer
+health", "Health A-Z › Skin"): page chrome, not the article's opening. More is read as the article's."""
 
 _BLOCK_TAGS = ("p", "li", "pre", "blockquote", "dt", "dd", "td", "th", "figcaption", "summary")
 _HEADINGS = ("h1", "h2", "h3", "h4")
@@ -304,9 +308,16 @@ def _sections(body: Tag, title: str, keep: _Kept | None) -> list[Section]:
         if not content.strip(" |"):
             continue
         if el.name in _HEADINGS:
-            if parts:
+            kicker = (
+                el.name == "h1"
+                and not sections
+                and not heading
+                and title_key(content) == own_title
+                and sum(len(p.split()) for p in parts) <= MAX_KICKER_WORDS
+            )
+            if parts and not kicker:
                 sections.append(Section(heading, "\n".join(parts)))
-                parts = []
+            parts = []
             if el.name == "h1":
                 heading, h2 = ("" if title_key(content) == own_title else content), ""
             elif el.name == "h2":
