@@ -388,6 +388,12 @@ def test_the_subject_list_ships_with_its_licence():
         ("my grandson got stung", "children"),
         ("my mum is in her 80s and has it", "older people"),
         ("I'm breast feeding, can I take it", "pregnancy or breastfeeding"),
+        ("my little girl has a temperature", "children"),
+        ("our youngest daughter keeps coughing", "children"),
+        ("my mum, who is 84, has a bad cough", "older people"),
+        ("my dad (79) keeps falling", "older people"),
+        ("my 85yo nan has a rash", "older people"),
+        ("my aunt lives in a care home and has a rash", "older people"),
     ],
 )
 def test_the_group_a_question_names_in_everyday_words(question, group):
