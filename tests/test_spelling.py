@@ -42,7 +42,7 @@ def test_the_correction_keeps_the_rest_of_the_question_as_typed(shipped_bot, typ
         "i dont stretch and my legs cramp, thats why?",  # apostrophes left out
         "my 4 year olds keep getting nosebleeds",  # a plural the word list does not give
         "hay fever and my GP says its fine",  # short words
-        "is a cold or flu worse for a 10yo",  # a digit
+        "is a cold or flu worse for a 10yo",  # letters after a number ("yo") are a short word
     ],
 )
 def test_words_that_are_not_misspellings_stay_as_typed(shipped_bot, question):

@@ -6,7 +6,7 @@ neck), and the keyword index never finds it.
 A word is corrected only when all of these hold, so that a real word the articles do not use stays what it
 is ("tick" is never "thick": that is how the coverage check can say no article mentions ticks):
 
-1. it has at least MIN_LETTERS letters and no digit;
+1. it has at least MIN_LETTERS letters (a word is a run of letters, with inner apostrophes and hyphens);
 2. it is not an English word (pyspellchecker's English word list, which ships in its wheel), nor a word
    that WordNet names as a condition, creature, part of the body or medicine (assistant/data/subjects.tsv.gz),
    nor one of those with an apostrophe or hyphen left out ("dont", "babys", "xray") or a plural "s" added;
@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 MIN_LETTERS = 4
 """Shorter words are left as typed: one edit away from too many others ("lo", "gp", "ibs")."""
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
-_DIGIT_NEAR = re.compile(r"\d")
 
 
 @lru_cache(maxsize=1)
@@ -124,7 +123,7 @@ def _maybe_misspelt(typed: str) -> bool:
     """Tests (1) and (2) of the module doc: not a word of English or of WordNet's subjects, in any usual form."""
     word = typed.lower().replace("’", "'")
     letters = re.sub(r"[^a-z]", "", word)
-    if len(letters) < MIN_LETTERS or _DIGIT_NEAR.search(word):
+    if len(letters) < MIN_LETTERS:
         return False
     english = _english()
 
