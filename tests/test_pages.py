@@ -116,6 +116,12 @@ def test_a_kicker_above_the_title_is_not_the_articles_opening():
     lead = "Hot weather is coming, and everyone should know the signs of overheating before the first warm day."
     opening = parse_article(f"<html><body><article><p>{lead}</p>{body}</article></body></html>".encode(), "h.html")
     assert lead in opening.text
+    urgent = "Call 999 if someone stops breathing."  # short, but a sentence: the article's
+    warned = parse_article(f"<html><body><article><p>{urgent}</p>{body}</article></body></html>".encode(), "h.html")
+    assert urgent in warned.text
+    first = "<h1>Heat exhaustion</h1><p>Cool the person down at once.</p>"  # after the title: never a kicker
+    twice = parse_article(f"<html><body><article>{first}{body}</article></body></html>".encode(), "h.html")
+    assert "Cool the person down at once." in twice.text
 
 
 def test_a_short_page_trafilatura_finds_nothing_in_is_still_read():

@@ -44,13 +44,13 @@ _LEANS_BACK = re.compile(
 may ..."): a quoted section that opens so is headed by its heading, and it is not chosen as a group's line.
 ("It is fine to sleep ..." stands on its own: "it" is left out.)"""
 MORE_MIN_WORDS = 30
-"""Words the answer must still have free (of `Settings.answer_words`, before the doctor line) to add the
+"""Words the answer must still have free of `Settings.answer_words` (the doctor line counted too) to add the
 article's other sections at all: below it a section would be cut to a line or two."""
 MORE_GAP = 0.1
 """How much further from the question (cosine) than the closest section quoted another section may be and
 still be added: the same margin routing gives a section of the question's kind (routing.UNREAD_HANDICAP)."""
 MORE_SECTION_WORDS = 15
-"""Words a further section needs, after its heading, to be added once one has been."""
+"""Words each added section needs, after its heading: with fewer left, no more sections are added."""
 MORE_NOTE_WORDS = 9
 """Words kept for "*The article gives n more points in this section.*" when an added section is cut."""
 
@@ -345,13 +345,14 @@ class Composer:
         budget = max(self.budget - draft.words(), self.budget // 3)
         if lead is not None:
             draft.body = self._quote(lead, sections, draft, budget, stats)
+        quoted = bool(draft.body)  # the answering section itself, not sentences picked from the passages
         if not draft.body and not draft.quoted:
             draft.body = self._trim(self.sentences.parts(question, passages, qv, kind=kind, stats=stats), draft, budget)
         if not draft.body and not draft.lead:
             return not_covered(question, passages)
         if kind in SAFETY_NET_KINDS:
             draft.closing = self._doctor(sections, draft, stats)
-        if lead is not None and draft.body:  # the closest other sections, while the budget has room
+        if lead is not None and quoted:  # the article's closest other sections, while the budget has room
             draft.body += self._more(sections, draft, stats)
         hits = [lead.hit, *passages] if lead is not None else passages
         return render(question, draft, hits)
@@ -459,12 +460,15 @@ class Composer:
                 continue
             if not has_structure(points) and sum(words(u.text) for p in points for u in p.units) > left:
                 points = points[:1]  # a long paragraph: its opening
-            lines, more = quote_section(section.hit, points, left - words(label) - MORE_NOTE_WORDS)
+            room = left - words(label) - MORE_NOTE_WORDS
+            lines, more = quote_section(section.hit, points, room)
             lines = _without_lone_lead_ins(
                 [ln for ln in lines if ln.unit is None or not draft.cites(section.hit, ln.unit)]
             )
             if not lines or (not lines[0].marker and _leans_back(lines[0].text)):
                 continue  # it opens on a sentence it needs and left out
+            if sum(words(ln.text) for ln in lines) > room:
+                continue  # its first point alone does not fit (quote_section always gives one)
             out.append(Part(lines, label=label))
             left -= sum(words(ln.text) for ln in lines) + words(label)
             if more:

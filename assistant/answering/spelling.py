@@ -9,11 +9,14 @@ is ("tick" is never "thick": that is how the coverage check can say no article m
 1. it has at least MIN_LETTERS letters (a word is a run of letters, with inner apostrophes and hyphens);
 2. it is not an English word (pyspellchecker's English word list, which ships in its wheel), nor a word
    that WordNet names as a condition, creature, part of the body or medicine (assistant/data/subjects.tsv.gz),
-   nor one of those with an apostrophe or hyphen left out ("dont", "babys", "xray") or a plural "s" added;
+   nor one of those with an apostrophe or hyphen left out ("dont", "babys") or a plural "s" added;
 3. no article holds it, or a word of the same stem (the keyword index: "neighbour" beside "neighbours",
    British spellings the English list lacks);
-4. exactly one edit (a letter added, dropped, changed or two swapped) makes it a word the articles hold;
-   of several, the one they hold most often.
+4. one edit makes it a word the articles hold (of several, the one they hold most often), and that edit is
+   a typing slip: a letter left out, changed or two swapped, never the first letter ("bruse" -> "bruise",
+   "evrey" -> "every"). The word list lacks real words too ("vape", "snus", "paleo"); an edit of the first
+   letter ("vaper" -> "paper"), a dropped letter ("paleo" -> "pale") or a word under five letters ("snus" ->
+   "sinus") is more often such a word than a slip, and stays as typed.
 
 The articles' words are counted once per store generation, and only when a question has a word that passes
 (1) to (3): most questions never need them.
@@ -38,8 +41,8 @@ from .subjects import lookup
 
 log = logging.getLogger(__name__)
 
-MIN_LETTERS = 4
-"""Shorter words are left as typed: one edit away from too many others ("lo", "gp", "ibs")."""
+MIN_LETTERS = 5
+"""Shorter words are left as typed: one edit away from too many others ("lo", "gp", "ibs", "snus")."""
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
 
 
@@ -75,10 +78,12 @@ class StoreSpelling:
         return word in self.checker
 
     def correction(self, word: str) -> str | None:
+        """The articles' word one typing slip away (test 4 of the module doc), or None."""
         candidates = self.checker.candidates(word)
         if not candidates or word in candidates:
             return None
-        return max(sorted(candidates), key=self.checker.word_usage_frequency)
+        slips = [c for c in candidates if c[:1] == word[:1] and len(c) >= len(word)]
+        return max(sorted(slips), key=self.checker.word_usage_frequency) if slips else None
 
 
 class Spelling:
@@ -107,7 +112,7 @@ class Spelling:
             if store.holds(word):
                 continue
             right = store.correction(word)
-            if right is None or len(right) < MIN_LETTERS:
+            if right is None:
                 continue
             out += [question[end : m.start()], _same_case(typed, right)]
             end = m.end()

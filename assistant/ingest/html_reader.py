@@ -27,13 +27,15 @@ from ..types import Section
 log = logging.getLogger(__name__)
 
 _DROP_TAGS = tuple("script style nav footer aside noscript form iframe template svg button dialog select".split())
-HTML_PARSER_VERSION = "2"
+HTML_PARSER_VERSION = "3"
 """Part of the fingerprint of HTML pages only (.html, .htm, .mhtml, .mht), so a store re-reads its pages once
 and no other file when it changes: 1 numbers the items of an <ol> ("1. Lean forward"); 2 drops a kicker above
-the title (MAX_KICKER_WORDS)."""
+the title (MAX_KICKER_WORDS); 3 keeps a sentence above the title and anything after it."""
 MAX_KICKER_WORDS = 8
-"""Text before the page's own <h1> title of at most this many words is a kicker or a breadcrumb ("Summer
-health", "Health A-Z › Skin"): page chrome, not the article's opening. More is read as the article's."""
+"""Text before the page's own <h1> title (its first) of at most this many words, with no sentence in it, is a
+kicker or a breadcrumb ("Summer health", "Health A-Z › Skin"): page chrome, not the article's opening. More, or a
+sentence ("Call 999 if someone stops breathing."), is read as the article's."""
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 
 _BLOCK_TAGS = ("p", "li", "pre", "blockquote", "dt", "dd", "td", "th", "figcaption", "summary")
 _HEADINGS = ("h1", "h2", "h3", "h4")
@@ -290,6 +292,7 @@ def _sections(body: Tag, title: str, keep: _Kept | None) -> list[Section]:
     own_title = title_key(title)
     taken: set[int] = set()
     numbers: dict[int, str] = {}  # the markers of <ol> items (_list_marker)
+    titled = False  # the page's own title (<h1>) has been read: nothing after it is a kicker
     for el in body.find_all([*_HEADINGS, *_BLOCK_TAGS, "tr"]):
         if el.name in ("td", "th") and (id(el) in taken or _has_blocks(el)):
             continue  # taken with its row, or a layout cell whose blocks are read one by one
@@ -310,11 +313,14 @@ def _sections(body: Tag, title: str, keep: _Kept | None) -> list[Section]:
         if el.name in _HEADINGS:
             kicker = (
                 el.name == "h1"
+                and not titled
                 and not sections
                 and not heading
                 and title_key(content) == own_title
                 and sum(len(p.split()) for p in parts) <= MAX_KICKER_WORDS
+                and not any(_SENTENCE_END.search(p) for p in parts)
             )
+            titled = titled or (el.name == "h1" and title_key(content) == own_title)
             if parts and not kicker:
                 sections.append(Section(heading, "\n".join(parts)))
             parts = []
