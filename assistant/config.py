@@ -85,7 +85,7 @@ class Settings:
     above it the cosines are trusted ("my lower back hurts after gardening": 1.33, though no
     article says "gardening")."""
     spelling: bool = True
-    """Read a misspelt word of a question as the word of the articles one edit away ("bruse" -> "bruise"),
+    """Read a misspelt word of a question as the word of the articles one typing slip away ("bruse" -> "bruise"),
     with a note saying so; never a word of English ("tick" stays "tick"). assistant/answering/spelling.py."""
     offer_min_score: float = 0.25
     """A refused question offers the closest articles only when they come at least this close (cosine):
