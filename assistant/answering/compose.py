@@ -51,8 +51,11 @@ MORE_GAP = 0.1
 still be added: the same margin routing gives a section of the question's kind (routing.UNREAD_HANDICAP)."""
 MORE_SECTION_WORDS = 15
 """Words each added section needs, after its heading: with fewer left, no more sections are added."""
-MORE_NOTE_WORDS = 9
-"""Words kept for "*The article gives n more points in this section.*" when an added section is cut."""
+
+
+def more_points_note(more: int) -> str:
+    """The line that says a quoted section was cut, and by how many of its points."""
+    return f"*The article gives {more} more point{'s' if more != 1 else ''} in this section.*"
 
 
 def _leans_back(text: str) -> bool:
@@ -425,8 +428,7 @@ class Composer:
             if lines:
                 parts.append(Part(lines, label=label))
             if more:
-                note = f"*The article gives {more} more point{'s' if more != 1 else ''} in this section.*"
-                parts.append(Part([Line(note)]))
+                parts.append(Part([Line(more_points_note(more))]))
             left -= sum(words(ln.text) for ln in lines) + words(label)
         return parts
 
@@ -460,19 +462,20 @@ class Composer:
                 continue
             if not has_structure(points) and sum(words(u.text) for p in points for u in p.units) > left:
                 points = points[:1]  # a long paragraph: its opening
-            room = left - words(label) - MORE_NOTE_WORDS
+            room = left - words(label) - words(more_points_note(len(points)))  # kept for the note, if it is cut
             lines, more = quote_section(section.hit, points, room)
             lines = _without_lone_lead_ins(
                 [ln for ln in lines if ln.unit is None or not draft.cites(section.hit, ln.unit)]
             )
             if not lines or (not lines[0].marker and _leans_back(lines[0].text)):
                 continue  # it opens on a sentence it needs and left out
-            if sum(words(ln.text) for ln in lines) > room:
+            cost = sum(words(ln.text) for ln in lines)
+            if cost > room:
                 continue  # its first point alone does not fit (quote_section always gives one)
             out.append(Part(lines, label=label))
-            left -= sum(words(ln.text) for ln in lines) + words(label)
+            left -= cost + words(label)
             if more:
-                note = f"*The article gives {more} more point{'s' if more != 1 else ''} in this section.*"
+                note = more_points_note(more)
                 out.append(Part([Line(note)]))
                 left -= words(note)
         return out

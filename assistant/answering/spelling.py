@@ -68,17 +68,15 @@ class StoreSpelling:
     def build(cls, manifest: Manifest) -> StoreSpelling:
         counts: Counter[str] = Counter()
         for title, text in manifest.chunk_titles_and_texts():
-            counts.update(w.lower().replace("’", "'") for w in _WORD.findall(f"{title}\n{text}"))
+            counts.update(_norm(w) for w in _WORD.findall(f"{title}\n{text}"))
         checker = SpellChecker(language=None, distance=1, case_sensitive=False)
         checker.word_frequency.load_json(dict(counts))
         log.info("spelling: %d distinct words in the articles", len(counts))
         return cls(checker)
 
-    def holds(self, word: str) -> bool:
-        return word in self.checker
-
     def correction(self, word: str) -> str | None:
-        """The articles' word one typing slip away (test 4 of the module doc), or None."""
+        """The articles' word one typing slip away (test 4 of the module doc), or None (also when the articles
+        hold the word itself: pyspellchecker's candidates are then the word alone)."""
         candidates = self.checker.candidates(word)
         if not candidates or word in candidates:
             return None
@@ -97,21 +95,18 @@ class Spelling:
 
     def correct(self, question: str) -> tuple[str, list[Correction]]:
         """The question with its misspelt words replaced (see the module doc), and what was replaced."""
-        candidates = [m for m in _WORD.finditer(question) if _maybe_misspelt(m.group(0))]
+        candidates = [m for m in _WORD.finditer(question) if _maybe_misspelt(_norm(m.group(0)))]
         if not candidates:
             return question, []
         index = self.index()
-        candidates = [m for m in candidates if not _stem_known(index, m.group(0))]
+        candidates = [m for m in candidates if not _stem_known(index, _norm(m.group(0)))]
         if not candidates:
             return question, []
         store: StoreSpelling = self.generations.get("spelling", lambda _: StoreSpelling.build(self.manifest))
         out, fixed, end = [], [], 0
         for m in candidates:
             typed = m.group(0)
-            word = typed.lower().replace("’", "'")
-            if store.holds(word):
-                continue
-            right = store.correction(word)
+            right = store.correction(_norm(typed))
             if right is None:
                 continue
             out += [question[end : m.start()], _same_case(typed, right)]
@@ -124,9 +119,14 @@ class Spelling:
         return corrected, fixed
 
 
-def _maybe_misspelt(typed: str) -> bool:
-    """Tests (1) and (2) of the module doc: not a word of English or of WordNet's subjects, in any usual form."""
-    word = typed.lower().replace("’", "'")
+def _norm(typed: str) -> str:
+    """A word as the word lists hold it: lower case, a typographic apostrophe as "'"."""
+    return typed.lower().replace("’", "'")
+
+
+def _maybe_misspelt(word: str) -> bool:
+    """Tests (1) and (2) of the module doc for a `_norm` word: not a word of English or of WordNet's subjects,
+    in any usual form."""
     letters = re.sub(r"[^a-z]", "", word)
     if len(letters) < MIN_LETTERS:
         return False
@@ -144,8 +144,8 @@ def _maybe_misspelt(typed: str) -> bool:
 
 
 def _stem_known(index: HeadingIndex, word: str) -> bool:
-    """Test (3): the articles hold a word of the same stem."""
-    stems = tokenize([word.lower().replace("’", "'")])[0]
+    """Test (3) for a `_norm` word: the articles hold a word of the same stem."""
+    stems = tokenize([word])[0]
     return bool(stems) and all(index.df.get(s, 0) for s in stems)
 
 

@@ -311,21 +311,21 @@ def _sections(body: Tag, title: str, keep: _Kept | None) -> list[Section]:
         if not content.strip(" |"):
             continue
         if el.name in _HEADINGS:
+            is_title = el.name == "h1" and title_key(content) == own_title
             kicker = (
-                el.name == "h1"
+                is_title
                 and not titled
                 and not sections
                 and not heading
-                and title_key(content) == own_title
                 and sum(len(p.split()) for p in parts) <= MAX_KICKER_WORDS
                 and not any(_SENTENCE_END.search(p) for p in parts)
             )
-            titled = titled or (el.name == "h1" and title_key(content) == own_title)
+            titled = titled or is_title
             if parts and not kicker:
                 sections.append(Section(heading, "\n".join(parts)))
             parts = []
             if el.name == "h1":
-                heading, h2 = ("" if title_key(content) == own_title else content), ""
+                heading, h2 = ("" if is_title else content), ""
             elif el.name == "h2":
                 heading = h2 = content
             else:
